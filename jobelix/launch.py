@@ -155,6 +155,17 @@ def fresh_database(name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def bench_commands(args: list[str]) -> list[tuple[str, list[str]]]:
+    """`a.py --x 1 b.py` -> [("a.py", ["--x", "1"]), ("b.py", [])]: options follow their script."""
+    commands: list[tuple[str, list[str]]] = []
+    for arg in args:
+        if arg.endswith(".py") or not commands:
+            commands.append((arg, []))
+        else:
+            commands[-1][1].append(arg)
+    return commands
+
+
 def bench(scripts: list[str]) -> int:
     """Run bench/ scripts (all by default) on a fresh `jobelix_bench` database; they print figures."""
     os.environ.setdefault("DEBUG", "0")
@@ -171,9 +182,9 @@ def bench(scripts: list[str]) -> int:
             scripts = sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "bench").glob("*.py")
                              if not p.name.startswith("_"))
         failed = 0
-        for script in scripts:
-            print(f"\n=== {script}", flush=True)
-            failed += subprocess.call([PYTHON, script], cwd=BASE_DIR) != 0
+        for script, script_args in bench_commands(scripts):
+            print(f"\n=== {' '.join([script, *script_args])}", flush=True)
+            failed += subprocess.call([PYTHON, script, *script_args], cwd=BASE_DIR) != 0
         return 1 if failed else 0
     finally:
         stop_services(stoppers)

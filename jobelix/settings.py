@@ -125,7 +125,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py 8 times reads out after 5 s by default, the same as channels-redis's
+            # BZPOPMIN wait: under load the client gave up first and the consumer died (1011).
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 20}],
             "prefix": REDIS_PREFIX,
             "capacity": 1000,
             "expiry": 30,

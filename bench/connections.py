@@ -1,0 +1,70 @@
+"""5,000 idle authenticated WebSockets on one daphne process: connect time and memory per connection.
+
+    make bench ARGS="bench/connections.py"        (options: --connections 5000 --users 50)
+
+Each client authenticates with a token and subscribes to `bot` at connect (two
+Redis groups each), then stays idle (answering pings). Memory per connection is
+the daphne process's RSS (/proc/<pid>/status VmRSS) after the connections minus
+before them, divided by their number; the baseline is taken after one warm-up
+connection so module loading is not counted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from _harness import (
+    Budget, Client, close_clients, close_db, figure, jobelix_ws_url, make_users, median, ms_summary,
+    open_clients, raise_nofile, run, setup_django, start_daphne,
+)
+
+
+async def main(args):
+    limit = raise_nofile(args.connections * 2 + 2000)
+    figure("open-file limit (client and server)", str(limit))
+    users = make_users("conn", args.users)
+    close_db()
+    server = start_daphne("daphne-connections")
+    try:
+        warm = await Client(jobelix_ws_url(server, users[0][1])).start()
+        await warm.close()
+        await asyncio.sleep(1)
+        before = server.rss_kib()
+        budget = Budget(args.seconds)
+        t0 = time.perf_counter()
+        clients, durations = await open_clients(
+            lambda i: Client(jobelix_ws_url(server, users[i % len(users)][1])), args.connections,
+            concurrency=args.concurrency, budget=budget)
+        total = time.perf_counter() - t0
+        for client in clients:
+            client.keep_events = False
+        figure(f"connections opened", f"{len(clients)} of {args.connections} in {total:.1f} s "
+               f"({len(clients) / total:.0f}/s, {args.concurrency} connecting at a time)")
+        figure("connect time per connection (open -> system.connected)", ms_summary(durations))
+        await asyncio.sleep(args.settle)
+        after = server.rss_kib()
+        alive = sum(1 for c in clients if c.close_code is None)
+        figure("daphne RSS before / after", f"{before / 1024:.1f} MiB / {after / 1024:.1f} MiB")
+        if clients:
+            figure("server memory per idle connection", f"{(after - before) / len(clients):.1f} KiB")
+        figure(f"connections still open after {args.settle:.0f} s idle", f"{alive} of {len(clients)}")
+        t1 = time.perf_counter()
+        await close_clients(clients)
+        figure("closing them all", f"{time.perf_counter() - t1:.1f} s")
+        await asyncio.sleep(2)
+        figure("daphne RSS after closing", f"{server.rss_kib() / 1024:.1f} MiB")
+        return 0 if len(clients) == args.connections and alive == len(clients) else 1
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=5000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--settle", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=300, help="budget for connecting")
+    setup_django()
+    raise SystemExit(run(main(parser.parse_args())))
