@@ -53,10 +53,10 @@ class BotSession(models.Model):
         indexes = [
             # The status page: a user's sessions, newest first (current + last 24 h).
             models.Index(fields=["user", "-started_at"], name="botsession_user_started"),
-            # The reaper: active sessions by last heartbeat (partial: finished rows stay out).
+            # The reaper: unfinished sessions by last heartbeat (partial: finished rows stay out).
             models.Index(
-                fields=["last_heartbeat_at"], name="botsession_active_heartbeat",
-                condition=Q(status__in=["starting", "running"]),
+                fields=["last_heartbeat_at"], name="botsession_open_heartbeat",
+                condition=Q(completed_at__isnull=True),
             ),
             # The history purge and the admin's date ordering.
             models.Index(fields=["started_at"], name="botsession_started"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from realtime import publish
@@ -177,24 +178,30 @@ def stop_session(user, session_id=None) -> BotSession:
 def reap_stale_sessions(now=None) -> int:
     """Close live sessions with no heartbeat for BOT_SESSION_STALE_AFTER_SECONDS; returns how many.
 
+    Also closes stops the bot never acknowledged (stopped, then silent): they get
+    their `completed_at`, so the page shows the run as finished.
     One short transaction per session (skip_locked: a session being written by a
     heartbeat right now is alive anyway). Idempotent: running it twice changes nothing.
     """
     now = now or timezone.now()
     cutoff = now - stale_after()
-    candidates = BotSession.objects.filter(
-        status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__lt=cutoff
-    ).values_list("pk", flat=True)
+    silent = Q(status__in=BotSession.ACTIVE_STATUSES) | Q(status=Status.STOPPED, stopped_at__lt=cutoff)
+    candidates = BotSession.objects.filter(silent, completed_at__isnull=True, last_heartbeat_at__lt=cutoff)
     reaped = 0
-    for pk in list(candidates[:1000]):
+    for pk in list(candidates.values_list("pk", flat=True)[:1000]):
         with transaction.atomic():
             session = (
                 BotSession.objects.select_for_update(skip_locked=True).select_related("user")
-                .filter(pk=pk, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__lt=cutoff).first()
+                .filter(silent, pk=pk, completed_at__isnull=True, last_heartbeat_at__lt=cutoff).first()
             )
             if session is None:
                 continue
-            _mark_stale(session, now)
+            if session.status == Status.STOPPED:
+                session.completed_at = now
+                session.save(update_fields=["completed_at", "updated_at"])
+                _publish(session)
+            else:
+                _mark_stale(session, now)
             reaped += 1
     return reaped
 

@@ -31,7 +31,10 @@ def test_worker_closes_silent_sessions_as_stale(user, other_user, make_user, cel
     BotSession.objects.filter(pk=silent.session_id).update(last_heartbeat_at=timezone.now() - timedelta(minutes=6))
     silent_starting = _session(make_user("carol"), minutes_silent=10, status="starting")
     alive = _session(user, minutes_silent=1)
-    finished = _session(make_user("dave"), minutes_silent=60, status="completed")
+    finished = _session(make_user("dave"), minutes_silent=60, status="completed", completed_at=timezone.now())
+    # Stopped from the dashboard, but the bot never came back to complete it.
+    abandoned_stop = _session(make_user("erin"), minutes_silent=10, status="stopped",
+                              stopped_at=timezone.now() - timedelta(minutes=9))
 
     tasks.reap_stale_sessions.delay()
     wait_until(lambda: BotSession.objects.get(pk=silent.session_id).status == "stale", timeout=30,
@@ -41,6 +44,8 @@ def test_worker_closes_silent_sessions_as_stale(user, other_user, make_user, cel
     assert reaped.completed_at is not None and "5 minutes" in reaped.error_message
     assert BotSession.objects.get(pk=alive.pk).status == "running"
     assert BotSession.objects.get(pk=finished.pk).status == "completed"
+    wait_until(lambda: BotSession.objects.get(pk=abandoned_stop.pk).completed_at, message="the stop closed")
+    assert BotSession.objects.get(pk=abandoned_stop.pk).status == "stopped"
 
     event = Event.objects.filter(user=other_user, channel="bot", type="bot.session_updated").latest("id")
     assert event.data["status"] == "stale" and event.data["session_id"] == silent.session_id
