@@ -203,6 +203,11 @@ REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_MAX_MESSAGES_PER_SECOND = env_int("REALTIME_MAX_MESSAGES_PER_SECOND", 20)
 REALTIME_ABUSE_STRIKES = env_int("REALTIME_ABUSE_STRIKES", 10)
 
+# Submissions (docs/submissions.md): the callable that applies to one posting, and how
+# many times a submission is tried before a re-run gives up on it.
+SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "submissions.appliers.record_only")
+SUBMISSIONS_MAX_ATTEMPTS = env_int("SUBMISSIONS_MAX_ATTEMPTS", 3)
+
 # Production hardening. TLS is terminated by the reverse proxy, which must set
 # X-Forwarded-Proto (README "Deploying"). HTTPS=0 serves plain HTTP with DEBUG off
 # (the test suite and loopback demos do this).
