@@ -15,3 +15,8 @@ def events_of(user, type_=None):
     if type_:
         events = events.filter(type=type_)
     return list(events)
+
+
+def job_starts(on_commit_callbacks):
+    """The on-commit callbacks that queue the apply worker (the others send events)."""
+    return [c for c in on_commit_callbacks if "start_job" in c.__qualname__]
