@@ -55,7 +55,7 @@ def apply_progress_update(update: rules.ProgressUpdate, *, owner=None) -> Update
     or rules.UpdateRejected (400/409) with nothing written.
     """
     with transaction.atomic():
-        jobs = SubmissionJob.objects.select_for_update()
+        jobs = SubmissionJob.objects.select_related("owner").select_for_update(of=("self",))
         if owner is not None:
             jobs = jobs.filter(owner=owner)
         job = jobs.filter(pk=update.job_id).first()

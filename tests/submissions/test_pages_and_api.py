@@ -75,6 +75,11 @@ def test_api_creates_lists_and_shows_jobs(user, make_postings, api_client, djang
     assert [j["job_id"] for j in listed] == [job_id]
     detail = api_client.get(f"/api/v1/submissions/jobs/{job_id}").json()
     assert [s["job_posting_id"] for s in detail["submissions"]] == [p.pk for p in postings]
+    with django_capture_on_commit_callbacks() as queued:
+        external = api_client.post(
+            "/api/v1/submissions/jobs", {"job_posting_ids": [postings[0].pk], "start": False}, format="json"
+        )
+    assert external.status_code == 201 and external.json()["status"] == "pending" and job_starts(queued) == []
     bad = api_client.post("/api/v1/submissions/jobs", {"job_posting_ids": "1,2"}, format="json")
     assert bad.status_code == 400 and "list" in bad.json()["error"]
     bad = api_client.post("/api/v1/submissions/jobs", {"job_posting_ids": ["x"]}, format="json")
