@@ -1,4 +1,5 @@
 """The Celery apply worker: process_submission_job on a real worker, kill-and-rerun recovery."""
+import re
 import sys
 import time
 from urllib.parse import urlsplit
@@ -77,8 +78,10 @@ def test_process_submission_job_on_a_real_celery_worker(celery_worker, board, se
 
     # Running the task again changes nothing.
     count = len(events_of(user))
-    process_submission_job.delay(str(job.pk))
-    time.sleep(1.0)
+    rerun = process_submission_job.delay(str(job.pk))
+    done = re.compile(rf"{rerun.id}\] succeeded in [\d.]+s: '(\w+)'")
+    outcome = wait_until(lambda: done.search(celery_worker.log()), what="the re-run to be done")
+    assert outcome.group(1) == "completed"  # it found the job finished and left it alone
     assert len(events_of(user)) == count and len(board.applications) == 3
 
 
