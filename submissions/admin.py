@@ -27,7 +27,7 @@ class SubmissionJobAdmin(admin.ModelAdmin):
         "metadata", "applier", "error_log", "created_at", "updated_at", "started_at", "completed_at",
     )
     inlines = [SubmissionInline]
-    actions = ["retry_failed"]
+    actions = ["retry_failed", "resume"]
 
     def has_add_permission(self, request):
         return False  # jobs are created from postings on the dashboard
@@ -39,6 +39,11 @@ class SubmissionJobAdmin(admin.ModelAdmin):
             self.message_user(request, f"{count} failed submission(s) queued again.", messages.SUCCESS)
         else:
             self.message_user(request, "No failed submissions in the selected jobs.", messages.WARNING)
+
+    @admin.action(description="Resume unfinished jobs (queue them again)")
+    def resume(self, request, queryset):
+        count = services.resume_jobs(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} unfinished job(s) queued again.", messages.SUCCESS)
 
 
 @admin.register(Submission)

@@ -133,7 +133,7 @@ def _publish_job(job: SubmissionJob) -> None:
 # -- creating and starting jobs -----------------------------------------------------
 
 
-def create_job(owner, posting_ids: Iterable, *, start: bool = True, metadata: Optional[dict] = None) -> SubmissionJob:
+def create_job(owner, posting_ids: Iterable, *, start: bool = True) -> SubmissionJob:
     """A job applying to these active postings, one submission each; started on Celery."""
     ids = []
     for value in posting_ids:
@@ -152,7 +152,7 @@ def create_job(owner, posting_ids: Iterable, *, start: bool = True, metadata: Op
         raise InvalidRequest(f"Unknown or closed job postings: {', '.join(map(str, missing[:10]))}.")
     with transaction.atomic():
         job = SubmissionJob.objects.create(
-            owner=owner, total=len(ids), metadata=metadata or {}, applier=settings.SUBMISSIONS_APPLIER
+            owner=owner, total=len(ids), applier=settings.SUBMISSIONS_APPLIER
         )
         Submission.objects.bulk_create(
             Submission(job=job, job_posting=postings[pid], target_name=target_name(postings[pid])[:255], position=n)
@@ -206,6 +206,18 @@ def retry_failed_submissions(job_ids: Iterable) -> int:
     return retried
 
 
+def resume_jobs(job_ids: Iterable) -> int:
+    """Staff action: queue unfinished jobs again (e.g. after their worker died).
+
+    Safe on a job that is still running: the second run finds the job's lease taken and returns.
+    """
+    jobs = list(SubmissionJob.objects.filter(pk__in=list(job_ids)).exclude(status__in=rules.JOB_FINISHED))
+    with transaction.atomic():
+        for job in jobs:
+            start_job(job)
+    return len(jobs)
+
+
 # -- the Celery apply worker --------------------------------------------------------
 
 
@@ -243,14 +255,14 @@ def load_applier(job: SubmissionJob):
     return import_string(job.applier or settings.SUBMISSIONS_APPLIER)
 
 
-def applier_request(submission: Submission) -> dict:
+def applier_request(job: SubmissionJob, submission: Submission) -> dict:
     """What an applier gets: plain data (no ORM objects), so appliers need no Django."""
     posting = submission.job_posting
-    owner = submission.job.owner
+    owner = job.owner
     profile = getattr(owner, "profile", None)
     return {
         "submission_id": str(submission.pk),
-        "job_id": str(submission.job_id),
+        "job_id": str(job.pk),
         "attempt": submission.attempts,
         "target_name": submission.target_name,
         "applicant": {
@@ -311,7 +323,7 @@ def recover_interrupted(job: SubmissionJob, max_attempts: int) -> None:
 
 
 def _claim_next(job: SubmissionJob) -> Optional[Submission]:
-    submission = job.submissions.filter(status=rules.SUB_PENDING).select_related("job__owner", "job_posting__company").first()
+    submission = job.submissions.filter(status=rules.SUB_PENDING).first()
     if submission is None:
         return None
     result = _update(job.pk, rules.SUB_SUBMITTING, submission.pk, current_target=submission.target_name)
@@ -366,7 +378,7 @@ def run_submission_job(job_id) -> str:
                 recover_interrupted(job, max_attempts)
                 continue
             try:
-                applier(applier_request(submission))
+                applier(applier_request(job, submission))
             except Exception as exc:  # any applier failure is this submission's failure
                 message = str(exc) or exc.__class__.__name__
                 _apply_outcome(job.pk, submission.pk, rules.SUB_FAILED, message)

@@ -199,3 +199,22 @@ def test_admin_retries_failed_submissions(make_user, user, make_job, django_capt
     assert (retried.status, retried.attempts, retried.failed_at) == ("pending", 0, None)
     assert retried.error_log and retried.last_error_message == "nope"  # history kept
     assert events_of(user, "submission_job.updated")[-1].data["status"] == "pending"
+
+
+@pytest.mark.django_db
+def test_admin_resumes_only_unfinished_jobs(make_user, user, make_job, django_capture_on_commit_callbacks):
+    from submissions import services
+    from submissions.progress_rules import ProgressUpdate
+
+    admin = make_user("root", staff=True, is_superuser=True)
+    interrupted, finished = make_job(user, n=1), make_job(user, n=1)
+    services.apply_progress_update(ProgressUpdate(job_id=interrupted.pk, status="in_progress"))
+    services.apply_progress_update(ProgressUpdate(job_id=finished.pk, status="completed"))
+    with django_capture_on_commit_callbacks() as queued:
+        response = client_for(admin).post(
+            "/admin/submissions/submissionjob/",
+            {"action": "resume", "_selected_action": [str(interrupted.pk), str(finished.pk)]},
+            follow=True,
+        )
+    assert "1 unfinished job(s) queued again." in response.content.decode()
+    assert len(job_starts(queued)) == 1
