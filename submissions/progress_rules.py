@@ -223,11 +223,16 @@ class UpdatePlan:
     submission_timestamps: tuple[str, ...] = ()
     job_error: Optional[str] = None
     submission_error: Optional[str] = None
-    events: tuple[str, ...] = ()
+    new_attempt: bool = False  # the submission left pending: one more try at it
 
     @property
     def changed(self) -> bool:
         return self.job_changed or self.submission_changed
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The event types this update sends, in order (nothing for a no-op)."""
+        return ("submission.updated",) * self.submission_changed + ("submission_job.updated",) * self.job_changed
 
 
 def check_transition(kind: str, transitions: dict, current: str, new: str) -> bool:
@@ -343,11 +348,6 @@ def plan_update(job: JobState, submission: Optional[SubmissionState], update: Pr
         job_timestamps = (JOB_STATUS_TIMESTAMPS[new_job_status],)
         if job.status == JOB_PENDING and new_job_status in JOB_FINISHED:
             job_timestamps = ("started_at",) + job_timestamps  # finished without a start report
-    events = ()
-    if submission_changed:
-        events += ("submission.updated",)
-    if job_changed:
-        events += ("submission_job.updated",)
     return UpdatePlan(
         job=new_job,
         submission=new_submission,
@@ -358,5 +358,5 @@ def plan_update(job: JobState, submission: Optional[SubmissionState], update: Pr
         submission_timestamps=submission_timestamps,
         job_error=job_error,
         submission_error=submission_error,
-        events=events,
+        new_attempt=submission_changed and submission.status == SUB_PENDING and update.status != SUB_PENDING,
     )

@@ -95,7 +95,7 @@ def _append_error(log: list, entry: dict) -> list:
 
 def _write_plan(job: SubmissionJob, submission: Optional[Submission], plan: rules.UpdatePlan, now) -> None:
     if plan.submission_changed:
-        if submission.status == rules.SUB_PENDING and plan.submission.status != rules.SUB_PENDING:
+        if plan.new_attempt:
             submission.attempts += 1  # row is locked: a plain increment is safe
         submission.status = plan.submission.status
         for name in plan.submission_timestamps:
@@ -120,10 +120,9 @@ def _write_plan(job: SubmissionJob, submission: Optional[Submission], plan: rule
                 entry.update(submission_id=str(submission.pk), target=submission.target_name)
             job.error_log = _append_error(job.error_log, entry)
         job.save()
-    if plan.submission_changed:
-        publish(job.owner, CHANNEL, "submission.updated", submission_payload(submission))
-    if plan.job_changed:
-        _publish_job(job)
+    payloads = {"submission.updated": lambda: submission_payload(submission), "submission_job.updated": lambda: job_payload(job)}
+    for event_type in plan.events:
+        publish(job.owner, CHANNEL, event_type, payloads[event_type]())
 
 
 def _publish_job(job: SubmissionJob) -> None:

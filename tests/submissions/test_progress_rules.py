@@ -125,6 +125,9 @@ def test_submission_update_starts_a_pending_job_with_its_timestamp():
     plan = plan_update(JobState(status="pending", total=4), SubmissionState("pending"), update(submission_id=SUB, status="submitting", current_target="Acme"))
     assert plan.job.status == "in_progress" and plan.job_timestamps == ("started_at",)
     assert plan.submission.status == "submitting" and plan.submission_timestamps == ()
+    assert plan.new_attempt
+    done = plan_update(plan.job, plan.submission, update(submission_id=SUB, status="submitted"))
+    assert not done.new_attempt  # one attempt: pending -> submitting -> submitted
     assert plan.job.current_target == "Acme"
     assert plan.events == ("submission.updated", "submission_job.updated")
 
