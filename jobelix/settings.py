@@ -217,6 +217,11 @@ JOBELIX_BOT_COMMAND = shlex.split(env("JOBELIX_BOT_COMMAND", "")) or [
     sys.executable, "-m", "bot", "--playwright", "{token}"]
 JOBELIX_SANDBOX_BOARD_URL = env("JOBELIX_SANDBOX_BOARD_URL", "http://127.0.0.1:8765")
 
+# Submissions (docs/submissions.md): the callable that applies to one posting, and how
+# many times a submission is tried before a re-run gives up on it.
+SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "submissions.appliers.record_only")
+SUBMISSIONS_MAX_ATTEMPTS = env_int("SUBMISSIONS_MAX_ATTEMPTS", 3)
+
 # Production hardening. TLS is terminated by the reverse proxy, which must set
 # X-Forwarded-Proto (README "Deploying"). HTTPS=0 serves plain HTTP with DEBUG off
 # (the test suite and loopback demos do this).
