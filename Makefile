@@ -30,5 +30,8 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) -m jobelix.launch bench -- $(ARGS)
 
+reliability: $(VENV)/.installed-dev
+	$(PY) -m jobelix.launch reliability -- $(ARGS)
+
 clean-data:
 	rm -rf .jobelix

@@ -2,7 +2,8 @@
 
     python -m jobelix.launch run     # embedded servers, migrate, bootstrap users, run all processes
     python -m jobelix.launch test -- [pytest args]
-    python -m jobelix.launch bench -- [bench/script.py …]
+    python -m jobelix.launch bench -- [bench/script.py [--option value] …]
+    python -m jobelix.launch reliability -- [pytest args]   # the slow tests/reliability tests
 
 Embedded PostgreSQL/Redis start only when DATABASE_URL / REDIS_URL are unset.
 Ctrl-C (or SIGTERM) stops every process started here, embedded servers included.
@@ -141,6 +142,12 @@ def test(pytest_args: list[str]) -> int:
         stop_services(stoppers)
 
 
+def reliability(pytest_args: list[str]) -> int:
+    """`make reliability`: the slow load/fault tests (marker `reliability`), which `make test` leaves out."""
+    os.environ["JOBELIX_RELIABILITY"] = "1"
+    return test(["tests/reliability", "-m", "reliability", *pytest_args])
+
+
 def fresh_database(name: str) -> str:
     """(Re)create database `name` on the configured server; return its URL."""
     from urllib.parse import urlsplit, urlunsplit
@@ -192,7 +199,7 @@ def bench(scripts: list[str]) -> int:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in {"run", "test", "bench", "services"}:
+    if not argv or argv[0] not in {"run", "test", "bench", "reliability", "services"}:
         print(__doc__)
         return 2
     command, rest = argv[0], [a for a in argv[1:] if a != "--"]
@@ -202,6 +209,8 @@ def main(argv=None) -> int:
         return test(rest)
     if command == "bench":
         return bench(rest)
+    if command == "reliability":
+        return reliability(rest)
     # `services`: start the embedded servers and print their URLs (for manual use).
     start_services()
     return 0

@@ -1,0 +1,58 @@
+"""Schemathesis over the OpenAPI schema (/api/schema/) against a live daphne.
+
+Every operation gets generated requests, valid (positive) and invalid
+(negative), sent with a real token of the scope it wants: no answer may be a
+5xx, and every answer must match what the schema documents for it (body shape
+and content type). Failures are collected for all operations, each with a
+curl command to replay it, then reported together. Bounded: a fixed number of
+examples per operation and mode, no deadline (the machine is shared).
+
+Driven through Hypothesis directly (operation.as_strategy()): schemathesis's
+lazy pytest loader does not run under pytest 9.
+"""
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXAMPLES = int(os.environ.get("JOBELIX_SCHEMATHESIS_EXAMPLES", "20"))
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+
+def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_user, make_token):
+    user = make_user("fuzzer")
+    tokens = {"bot": make_token(user, "bot"), "worker": make_token(user, "worker")}
+    schema = schemathesis.openapi.from_url(f"{daphne_server.url}/api/schema/")
+    failures, operations, calls = [], 0, 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        scope = "worker" if operation.path.startswith("/api/worker") else "bot"
+        headers = {"Authorization": f"Bearer {tokens[scope]}"}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            seen = {}
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
+                      derandomize=True, database=None)
+            def exercise(case):
+                nonlocal calls
+                calls += 1
+                seen["case"] = case
+                case.call_and_validate(base_url=daphne_server.url, headers=headers, checks=CHECKS, timeout=30)
+
+            try:
+                exercise()
+            except (Exception, BaseExceptionGroup) as exc:  # a report for every operation, not the first only
+                case = seen.get("case")
+                curl = case.as_curl_command(headers=headers) if case is not None else "?"
+                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): "
+                                f"{str(exc).strip()[:1500]}\n    replay: {curl}")
+    assert operations > 5, "the schema lists too few operations: is /api/schema/ complete?"
+    assert not failures, f"{len(failures)} failing operation(s) after {calls} calls:\n\n" + "\n\n".join(failures)
