@@ -1,0 +1,79 @@
+"""Load: 200 simulated bots heartbeating every second for 60 s (`make reliability`).
+
+Two daphne processes share PostgreSQL and Redis, as two web processes would:
+each bot talks to one, its user's dashboard is connected to the other (so every
+event crosses processes through Redis), and two staff dashboards watch
+`bot:all`. Zero 5xx, zero lost updates (the stored stats are each bot's last
+acknowledged heartbeat), and every dashboard received every event meant for it,
+by id, with no duplicates.
+"""
+import asyncio
+import os
+import time
+
+import pytest
+
+from tests.reliability.helpers import (
+    Bot, Dashboard, http_client, make_bot_users, stored_event_ids, stored_sessions, wait_until,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.reliability]
+
+BOTS = int(os.environ.get("JOBELIX_LOAD_BOTS", "200"))
+SECONDS = float(os.environ.get("JOBELIX_LOAD_SECONDS", "60"))
+
+
+def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user, make_token):
+    users = make_bot_users(django_user_model, "load", BOTS)
+    staff_token = make_token(make_user("load-staff", staff=True))
+    servers = [start_daphne(), start_daphne()]
+    figures = {}
+
+    async def scenario():
+        async with http_client(BOTS + 8) as http:
+            dashboards = [Dashboard(servers[(i + 1) % 2].ws_url, token).start() for i, (_, token) in enumerate(users)]
+            staff = [Dashboard(servers[i].ws_url, staff_token, "bot:all").start() for i in range(2)]
+            assert await wait_until(lambda: all(d.live.is_set() for d in dashboards + staff), 120), "not all live"
+            bots = [Bot(servers[i % 2].url, token, http, 1.0) for i, (_, token) in enumerate(users)]
+            await asyncio.gather(*(bot.start() for bot in bots))
+            started = time.monotonic()
+            await asyncio.gather(*(bot.run(started + SECONDS) for bot in bots))
+            figures["run_seconds"] = time.monotonic() - started
+            expected = {(b.session_id, i) for b in bots for i in b.acked}
+
+            def caught_up():
+                return (all({(b.session_id, i) for i in b.acked} <= d.heartbeats_seen() for b, d in zip(bots, dashboards))
+                        and all(expected <= s.heartbeats_seen() for s in staff))
+
+            t0 = time.monotonic()
+            await wait_until(caught_up, 90, step=0.5)
+            figures["catch_up_seconds"] = time.monotonic() - t0
+            for dashboard in dashboards + staff:
+                await dashboard.stop()
+            return bots, dashboards, staff
+
+    bots, dashboards, staff = asyncio.run(scenario())
+    statuses = {}
+    for bot in bots:
+        for status, count in bot.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    answered = sum(statuses.values())
+    print(f"\n[reliability] load: {BOTS} bots, {answered} heartbeats in {figures['run_seconds']:.1f} s "
+          f"({answered / figures['run_seconds']:.0f}/s, offered {BOTS}/s); statuses {statuses}; "
+          f"dashboards caught up {figures['catch_up_seconds']:.1f} s after the last heartbeat; "
+          f"reconnects {sum(d.connects - 1 for d in dashboards + staff)}")
+    assert not [s for s in statuses if not isinstance(s, int) or s >= 500], statuses
+    assert set(statuses) == {200}, statuses
+    stored = stored_sessions(b.session_id for b in bots)
+    lost = [b.session_id for b in bots if stored[b.session_id] != Bot.stats(b.acknowledged)]
+    assert not lost, f"{len(lost)} sessions lost their last update"
+    events = stored_event_ids([uid for uid, _ in users])
+    for (uid, _), dashboard in zip(users, dashboards):
+        missing = events[uid] - set(dashboard.events)
+        assert not missing, f"user {uid}'s dashboard missed {len(missing)} of {len(events[uid])} events"
+        assert dashboard.duplicates == 0
+    every_event = set().union(*events.values())
+    for watcher in staff:
+        missing = every_event - set(watcher.events)
+        assert not missing, f"a staff dashboard missed {len(missing)} of {len(every_event)} events"
+        assert watcher.duplicates == 0
