@@ -22,6 +22,8 @@ DEFAULTS = {
     "SCRAPING_JSONLD_MAX_PAGES": 50,
     "SCRAPING_CONCURRENCY": 20,
     "SCRAPING_TIMEOUT": 300.0,
+    # Celery queue for scrape runs ("" = the default queue).
+    "SCRAPING_QUEUE": "",
 }
 
 
