@@ -46,9 +46,13 @@ def main(argv=None) -> int:
 
 
 def run_bench(args) -> int:
+    import logging
+
     import django
 
     django.setup()
+    for noisy in ("httpx", "pgserver"):  # one line per request / per server command
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from django.conf import settings
     from django.db import connection
 

@@ -68,6 +68,7 @@ class RunExecutor:
             stop = asyncio.create_task(self.wait_for_stop())
             remaining = max(0.0, (self.deadline - timezone.now()).total_seconds())
             done, _ = await asyncio.wait({companies, stop}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            companies.cancel()  # cancels the companies still going (no-op once all are done)
             for task in [*tasks, stop]:
                 task.cancel()
             await asyncio.gather(*tasks, stop, return_exceptions=True)

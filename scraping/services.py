@@ -200,19 +200,31 @@ def mark_company_running(scrape_id: int) -> bool:
     return bool(updated)
 
 
+def _lock_scrape(scrape_id: int) -> tuple[ScrapeRun | None, CompanyScrape | None]:
+    """Lock a company scrape and its run, in the one order every writer uses:
+    run row, then company scrape rows, then (by publishing) the event log."""
+    run_id = CompanyScrape.objects.filter(pk=scrape_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return None, None
+    run = ScrapeRun.objects.select_for_update().get(pk=run_id)
+    cs = CompanyScrape.objects.select_for_update(of=("self",)).select_related("company").get(pk=scrape_id)
+    return run, cs
+
+
 def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: float) -> int:
     """Save one company's postings: upsert by (company, external id), mark vanished ones
     inactive, count found/new on the run, and publish what changed. Returns new postings."""
     with transaction.atomic():
-        cs = CompanyScrape.objects.select_for_update().select_related("company").filter(pk=scrape_id).first()
+        run, cs = _lock_scrape(scrape_id)
         if cs is None or cs.status != CStatus.RUNNING:
             return 0  # stopped or timed out meanwhile: the run is over
         new_postings = save_postings(cs.company, jobs)
         cs.status, cs.jobs_found, cs.duration_seconds, cs.error = CStatus.COMPLETED, len(jobs), duration, ""
         cs.save(update_fields=["status", "jobs_found", "duration_seconds", "error"])
-        ScrapeRun.objects.filter(pk=cs.run_id).update(
-            jobs_found=F("jobs_found") + len(jobs), jobs_new=F("jobs_new") + len(new_postings)
-        )
+        run.jobs_found = F("jobs_found") + len(jobs)
+        run.jobs_new = F("jobs_new") + len(new_postings)
+        counts = _advance(run)
+        # Events last: publishing holds the event-log lock until commit.
         _publish_company(cs)
         for posting in new_postings:
             publish(
@@ -227,33 +239,34 @@ def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: flo
                     "source": cs.company.source,
                 },
             )
-        _publish_progress(cs.run_id)
+        publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
     return len(new_postings)
 
 
 def record_company_failure(scrape_id: int, status: str, error: str, duration: float | None) -> None:
     """A company failed (or was skipped, e.g. robots.txt): the run goes on."""
     with transaction.atomic():
-        cs = CompanyScrape.objects.select_for_update().select_related("company").filter(pk=scrape_id).first()
+        run, cs = _lock_scrape(scrape_id)
         if cs is None or cs.status not in selectors.UNFINISHED_COMPANY:
             return
         cs.status, cs.error, cs.duration_seconds = status, error[:2000], duration
         cs.save(update_fields=["status", "error", "duration_seconds"])
+        counts = _advance(run)
         _publish_company(cs)
-        _publish_progress(cs.run_id)
+        publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
 
 
-def _publish_progress(run_id: int) -> None:
-    """Recompute the run's progress from its companies and tell the panel."""
-    run = ScrapeRun.objects.select_for_update().get(pk=run_id)
-    counts = selectors.company_counts(run_id)
+def _advance(run: ScrapeRun) -> dict:
+    """Save the run's counters and its progress, recomputed from its companies (run row locked)."""
+    counts = selectors.company_counts(run.pk)
     if run.status == Status.RUNNING:
         total, done = counts["total"], counts["done"]
         run.progress = 100.0 * done / total if total else 100.0
         if run.stop_requested_at is None:
             run.current_stage = f"Scraped {done} of {total} companies"
-        run.save(update_fields=["progress", "current_stage"])
-    publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
+    run.save(update_fields=["jobs_found", "jobs_new", "progress", "current_stage"])
+    run.refresh_from_db(fields=["jobs_found", "jobs_new"])
+    return counts
 
 
 def finish_run(run_id: int, status: str, error: str = "") -> ScrapeRun | None:

@@ -122,7 +122,7 @@
     var data = runs.slice(0, 20).reverse();
     svg.replaceChildren();
     var max = Math.max.apply(null, data.map(function (r) { return r.jobs_found; }).concat([1]));
-    var slot = W / Math.max(data.length, 1);
+    var slot = W / 20;  // fixed slots: a bar is as wide with 1 run as with 20
     function node(tag, attrs, text) {
       var n = document.createElementNS(NS, tag);
       Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); });
@@ -154,12 +154,14 @@
     });
   }
 
-  function refreshHistory() {
-    return api('GET', 'runs?limit=20').then(function (r) { if (r.status === 200) renderHistory(r.data.runs); });
+  /* Refreshes can overlap; only the newest request's answer is drawn. */
+  var asked = { history: 0, panel: 0 };
+  function latest(kind, path, draw) {
+    var ticket = ++asked[kind];
+    return api('GET', path).then(function (r) { if (r.status === 200 && ticket === asked[kind]) draw(r.data); });
   }
-  function refreshPanel() {
-    return api('GET', 'status').then(function (r) { if (r.status === 200) showPanel(r.data); });
-  }
+  function refreshHistory() { return latest('history', 'runs?limit=20', function (d) { renderHistory(d.runs); }); }
+  function refreshPanel() { return latest('panel', 'status', showPanel); }
 
   rt.on('scraping.run_updated', function (run) {
     var shown = Number(panel.dataset.runId || 0);
@@ -169,6 +171,7 @@
       refreshPanel();  // a new run takes over the panel: load its whole grid
     } else if (run.run_id === shown) {
       showRun(run);
+      if (!run.active) message('');
     }
     if (runStatus[run.run_id] !== run.status) {
       runStatus[run.run_id] = run.status;

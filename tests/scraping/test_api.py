@@ -185,8 +185,9 @@ def test_saving_postings_dedupes_updates_last_seen_and_retires_vanished(companie
     assert JobPosting.objects.get(company=company, external_id="3").active
 
 
-def test_schedule_is_set_by_staff_and_read_by_anyone(staff_api, api_client, user, companies):
+def test_schedule_is_set_by_staff_and_read_by_anyone(staff_api, user, companies):
     from django_celery_beat.models import PeriodicTask
+    from rest_framework.test import APIClient
 
     response = staff_api.put(
         "/api/v1/scraping/schedule", {"enabled": True, "every_minutes": 90, "company_ids": [companies[0].pk]}, format="json"
@@ -195,9 +196,10 @@ def test_schedule_is_set_by_staff_and_read_by_anyone(staff_api, api_client, user
     assert response.json()["every_minutes"] == 90 and response.json()["company_ids"] == [companies[0].pk]
     task = PeriodicTask.objects.get(name=services.SCHEDULE_NAME)
     assert task.task == "scraping.tasks.scheduled_scrape" and task.enabled and task.interval.every == 90
-    api_client.force_authenticate(user)
-    assert api_client.get("/api/v1/scraping/schedule").json()["enabled"] is True
-    assert api_client.put("/api/v1/scraping/schedule", {"enabled": False, "every_minutes": 5}, format="json").status_code == 403
+    user_client = APIClient()
+    user_client.force_authenticate(user)
+    assert user_client.get("/api/v1/scraping/schedule").json()["enabled"] is True
+    assert user_client.put("/api/v1/scraping/schedule", {"enabled": False, "every_minutes": 5}, format="json").status_code == 403
     assert staff_api.put("/api/v1/scraping/schedule", {"enabled": True, "every_minutes": 0}, format="json").status_code == 400
 
 
