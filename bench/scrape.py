@@ -96,15 +96,7 @@ def make_companies(servers, args):
         server.add_company(source, token, count=args.jobs)
         if args.latency:
             server.slow(token, args.latency)
-        ref = server.ref(source, token)
-        rows.append(
-            Company(
-                name=f"Bench {i:03d} ({source})",
-                source=source,
-                board_token="" if source == "jsonld" else ref,
-                career_url=ref if source == "jsonld" else "",
-            )
-        )
+        rows.append(Company(name=f"Bench {i:03d} ({source})", **server.company_fields(source, token)))
     return Company.objects.bulk_create(rows)
 
 

@@ -54,8 +54,8 @@ class RunStillActive(Exception):
 
 # ---- publishing -----------------------------------------------------------
 
-def _publish_run(run: ScrapeRun) -> None:
-    publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run))
+def _publish_run(run: ScrapeRun, counts: dict | None = None) -> None:
+    publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
 
 
 def _publish_company(cs: CompanyScrape) -> None:
@@ -239,7 +239,7 @@ def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: flo
                     "source": cs.company.source,
                 },
             )
-        publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
+        _publish_run(run, counts)
     return len(new_postings)
 
 
@@ -253,7 +253,7 @@ def record_company_failure(scrape_id: int, status: str, error: str, duration: fl
         cs.save(update_fields=["status", "error", "duration_seconds"])
         counts = _advance(run)
         _publish_company(cs)
-        publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
+        _publish_run(run, counts)
 
 
 def _advance(run: ScrapeRun) -> dict:
@@ -304,7 +304,7 @@ def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:
     run.save(update_fields=["status", "ended_at", "error", "progress", "current_stage", "stop_requested_at"])
     for cs in leftovers:
         _publish_company(cs)
-    publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
+    _publish_run(run, counts)
 
 
 # ---- postings -------------------------------------------------------------------

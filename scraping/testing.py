@@ -228,6 +228,12 @@ class BoardServer:
         """What a Company stores for this board: the token, or the career-page URL for JSON-LD."""
         return self.career_url(token) if source == "jsonld" else token
 
+    def company_fields(self, source: str, token: str) -> dict:
+        """The `Company` fields (source, board_token, career_url) that point at this board."""
+        ref = self.ref(source, token)
+        jsonld = source == "jsonld"
+        return {"source": source, "board_token": "" if jsonld else ref, "career_url": ref if jsonld else ""}
+
     def add_company(self, source: str, token: str, count: int = 3, *, start: int = 0, listing: bool = False) -> list[dict]:
         """Serve a board of `count` generated jobs (numbered from `start`); returns the raw jobs."""
         jobs = [BUILDERS[source](token, n) for n in range(start, start + count)]

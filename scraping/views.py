@@ -31,9 +31,13 @@ def save_schedule(request):
     try:
         every = int(request.POST.get("every_minutes", ""))
         ids = [int(value) for value in request.POST.getlist("company_ids")]
+    except ValueError:
+        messages.error(request, "Schedule not saved: minutes and companies must be whole numbers.")
+        return redirect("scraping-page")
+    try:
         services.set_schedule(enabled=request.POST.get("enabled") == "on", every_minutes=every, company_ids=ids or None)
     except (ValueError, services.NothingToScrape) as exc:
-        messages.error(request, f"Schedule not saved: {exc if isinstance(exc, services.NothingToScrape) else 'every_minutes must be a whole number of minutes, at least 1.'}")
+        messages.error(request, f"Schedule not saved: {exc}")
     else:
         messages.success(request, "Schedule saved.")
     return redirect("scraping-page")

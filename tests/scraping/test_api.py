@@ -254,3 +254,18 @@ def test_admin_scrape_now_action_starts_a_run_for_the_selection(client, staff_us
     assert sorted(run.company_scrapes.values_list("company_id", flat=True)) == [companies[0].pk, companies[2].pk]
     for path in ("/admin/scraping/scraperun/", f"/admin/scraping/scraperun/{run.pk}/change/", "/admin/scraping/jobposting/?q=x&active__exact=1"):
         assert client.get(path).status_code == 200
+
+
+def test_staff_set_the_schedule_from_the_page(client, user, staff_user, companies):
+    from django_celery_beat.models import PeriodicTask
+
+    client.force_login(user)
+    assert client.post("/scraping/schedule", {"enabled": "on", "every_minutes": "30"}).status_code == 302
+    assert not PeriodicTask.objects.filter(name=services.SCHEDULE_NAME).exists()  # not staff: sent to log in
+    client.force_login(staff_user)
+    response = client.post("/scraping/schedule", {"enabled": "on", "every_minutes": "30"}, follow=True)
+    assert "Schedule saved." in response.content.decode()
+    assert PeriodicTask.objects.get(name=services.SCHEDULE_NAME).interval.every == 30
+    response = client.post("/scraping/schedule", {"every_minutes": "soon"}, follow=True)
+    assert "Schedule not saved" in response.content.decode()
+    assert PeriodicTask.objects.get(name=services.SCHEDULE_NAME).enabled is True

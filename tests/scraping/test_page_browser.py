@@ -17,11 +17,7 @@ def test_start_moves_the_bar_and_grid_live_and_ends_in_history(
         token = f"page-{i}-{uuid.uuid4().hex[:6]}"
         live_boards.add_company(source, token, count=i + 1)
         live_boards.slow(token, latency)
-        ref = live_boards.ref(source, token)
-        Company.objects.create(
-            name=f"Company {i}", source=source,
-            board_token="" if source == "jsonld" else ref, career_url=ref if source == "jsonld" else "",
-        )
+        Company.objects.create(name=f"Company {i}", **live_boards.company_fields(source, token))
     server = start_daphne(SCRAPING_QUEUE=scrape_queue)
     page = new_page()
     login(page, server, staff_user)

@@ -20,13 +20,7 @@ def unique(prefix):
 def company_on(boards, source, count=3, name=None, **options):
     token = unique(source)
     boards.add_company(source, token, count=count, **options)
-    ref = boards.ref(source, token)
-    return Company.objects.create(
-        name=name or token,
-        source=source,
-        board_token="" if source == "jsonld" else ref,
-        career_url=ref if source == "jsonld" else "",
-    ), token
+    return Company.objects.create(name=name or token, **boards.company_fields(source, token)), token
 
 
 def wait_for_run(run_id, statuses=FINISHED, timeout=30):
