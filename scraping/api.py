@@ -2,6 +2,7 @@
 
 Reading is for any signed-in user; start, stop, reset and the schedule are staff only.
 """
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
@@ -29,14 +30,14 @@ class StaffForWrites(permissions.BasePermission):
         return IsStaff().has_permission(request, view)
 
 
-class StartSerializer(serializers.Serializer):
+class ScrapeStartSerializer(serializers.Serializer):
     company_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, allow_null=True, max_length=10000,
         help_text="Scrape only these companies (default: every active company).",
     )
 
 
-class ScheduleSerializer(serializers.Serializer):
+class ScrapeScheduleSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     every_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
     company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_null=True)
@@ -61,9 +62,9 @@ class StartView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=StartSerializer, responses={202: PanelState, 409: PanelState})
+    @extend_schema(request=ScrapeStartSerializer, responses={202: PanelState, 409: PanelState})
     def post(self, request):
-        serializer = StartSerializer(data=request.data)
+        serializer = ScrapeStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             run = services.start_run(request.user, serializer.validated_data.get("company_ids"))
@@ -85,6 +86,7 @@ class StopView(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         try:
             run = services.stop_run(request.user)
@@ -98,6 +100,7 @@ class ResetView(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         try:
             run = services.reset_run(request.user)
@@ -112,6 +115,7 @@ class ResetView(APIView):
 class RunListView(APIView):
     """GET /api/v1/scraping/runs?limit=20 — recent runs, newest first."""
 
+    @extend_schema(operation_id="v1_scraping_runs_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         raw = request.query_params.get("limit", str(selectors.HISTORY_SIZE))
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_RUNS:
@@ -122,6 +126,7 @@ class RunListView(APIView):
 class RunDetailView(APIView):
     """GET /api/v1/scraping/runs/<id> — one run with its company scrapes."""
 
+    @extend_schema(responses=PanelState)
     def get(self, request, run_id: int):
         run = ScrapeRun.objects.filter(pk=run_id).select_related("started_by").first()
         if run is None:
@@ -132,6 +137,7 @@ class RunDetailView(APIView):
 class HealthView(APIView):
     """GET /api/v1/scraping/health — active operations, last success, average duration, error rate."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(selectors.health())
 
@@ -139,6 +145,7 @@ class HealthView(APIView):
 class CompanyListView(APIView):
     """GET /api/v1/scraping/companies — the companies a run can include."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"companies": selectors.companies()})
 
@@ -148,12 +155,13 @@ class ScheduleView(APIView):
 
     permission_classes = [StaffForWrites]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(services.get_schedule())
 
-    @extend_schema(request=ScheduleSerializer)
+    @extend_schema(request=ScrapeScheduleSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request):
-        serializer = ScheduleSerializer(data=request.data)
+        serializer = ScrapeScheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

@@ -30,6 +30,7 @@ def company_counts(run_id: int) -> dict:
         total=Count("id"),
         done=Count("id", filter=~Q(status__in=UNFINISHED_COMPANY)),
         failed=Count("id", filter=Q(status=CompanyScrape.Status.FAILED)),
+        completed=Count("id", filter=Q(status=CompanyScrape.Status.COMPLETED)),
     )
 
 

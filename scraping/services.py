@@ -285,7 +285,7 @@ def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:
     leftover_status = CStatus.SKIPPED if status == Status.STOPPED else CStatus.FAILED
     leftover_error = {Status.STOPPED: "Stopped before finishing."}.get(status, error or "Not scraped.")
     leftovers = list(
-        CompanyScrape.objects.select_for_update().select_related("company").filter(
+        CompanyScrape.objects.select_for_update(of=("self",)).select_related("company").filter(
             run=run, status__in=selectors.UNFINISHED_COMPANY
         )
     )
@@ -300,7 +300,10 @@ def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:
         run.progress = 100.0
     run.status, run.ended_at, run.error = status, timezone.now(), error
     run.refresh_from_db(fields=["jobs_found", "jobs_new"])
-    run.current_stage = f"{stage}: {counts['done'] - counts['failed']} of {counts['total']} companies scraped, {run.jobs_found} jobs ({run.jobs_new} new)"
+    run.current_stage = (
+        f"{stage}: {counts['completed']} of {counts['total']} companies scraped, "
+        f"{run.jobs_found} jobs ({run.jobs_new} new)"
+    )
     run.save(update_fields=["status", "ended_at", "error", "progress", "current_stage", "stop_requested_at"])
     for cs in leftovers:
         _publish_company(cs)
