@@ -54,5 +54,6 @@ def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_use
                 curl = case.as_curl_command(headers=headers) if case is not None else "?"
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): "
                                 f"{str(exc).strip()[:1500]}\n    replay: {curl}")
+    print(f"\n[reliability] schemathesis: {operations} operations, {calls} calls, {len(failures)} failing")
     assert operations > 5, "the schema lists too few operations: is /api/schema/ complete?"
     assert not failures, f"{len(failures)} failing operation(s) after {calls} calls:\n\n" + "\n\n".join(failures)

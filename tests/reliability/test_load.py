@@ -61,7 +61,8 @@ def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user, mak
     print(f"\n[reliability] load: {BOTS} bots, {answered} heartbeats in {figures['run_seconds']:.1f} s "
           f"({answered / figures['run_seconds']:.0f}/s, offered {BOTS}/s); statuses {statuses}; "
           f"dashboards caught up {figures['catch_up_seconds']:.1f} s after the last heartbeat; "
-          f"reconnects {sum(d.connects - 1 for d in dashboards + staff)}")
+          f"reconnects {sum(d.connects - 1 for d in dashboards + staff)} "
+          f"(close codes {sorted({str(c) for d in dashboards + staff for c in d.close_codes})})")
     assert not [s for s in statuses if not isinstance(s, int) or s >= 500], statuses
     assert set(statuses) == {200}, statuses
     stored = stored_sessions(b.session_id for b in bots)
