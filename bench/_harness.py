@@ -390,7 +390,7 @@ def heartbeat_body(session_id: str, i: int, token: str | None = None) -> dict:
 
 def run(main_coro):
     """asyncio.run with a hard wall-clock cap, so a stuck phase cannot keep the script alive."""
-    cap = float(os.environ.get("JOBELIX_BENCH_MAX_SECONDS", "900"))
+    cap = float(os.environ.get("JOBELIX_BENCH_MAX_SECONDS", "2400"))
 
     async def capped():
         return await asyncio.wait_for(main_coro, cap)

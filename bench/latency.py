@@ -189,7 +189,7 @@ if __name__ == "__main__":
     parser.add_argument("--heartbeats", type=int, default=500)
     parser.add_argument("--targets", default="jobelix,peer")
     parser.add_argument("--floor-rounds", type=int, default=1000)
-    parser.add_argument("--seconds-per-case", type=float, default=480)
+    parser.add_argument("--seconds-per-case", type=float, default=900)
     parser.add_argument("--skip-floors", action="store_true")
     setup_django()
     raise SystemExit(run(main(parser.parse_args())))
