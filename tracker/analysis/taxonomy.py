@@ -28,9 +28,36 @@ def normalize_alias(text: str, lower: bool = True) -> str:
     return text.lower() if lower else text
 
 
-def _alias_pattern(alias: str) -> str:
-    parts = [re.escape(p) for p in _SEP.split(alias.strip()) if p]
-    return r"[\s\-]+".join(parts)
+_SEP_ATOM = "\x00"
+
+
+def _trie_pattern(aliases) -> str:
+    """One regex for many aliases, factored by common prefixes.
+
+    A flat alternation of ~1,500 aliases is tried branch by branch at every
+    position; a prefix tree lets the engine reject most positions after one
+    character. Optional tails are greedy, so the longest alias wins.
+    """
+    root: dict = {}
+    for alias in aliases:
+        node = root
+        for atom in _SEP.sub(_SEP_ATOM, alias):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = []
+        for atom in sorted(k for k in node if k):
+            piece = r"[\s\-]+" if atom == _SEP_ATOM else re.escape(atom)
+            branches.append(piece + build(node[atom]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return "(?:" + body + ")?"
+        return body
+
+    return "(?:" + build(root) + ")"
 
 
 @dataclass(frozen=True)
@@ -86,9 +113,7 @@ class Taxonomy:
 
     @staticmethod
     def _compile(table: dict, flags: int) -> re.Pattern:
-        alternatives = sorted(table, key=len, reverse=True)
-        body = "|".join(_alias_pattern(a) for a in alternatives)
-        return re.compile(f"{_BEFORE}(?:{body}){_AFTER}", flags)
+        return re.compile(f"{_BEFORE}{_trie_pattern(table)}{_AFTER}", flags)
 
     def resolve_match(self, matched: str, case_sensitive: bool) -> tuple[str, bool] | None:
         """(skill name, is_guarded) for the text a matcher found."""

@@ -22,12 +22,12 @@ GENERAL = "general"
 _HEADING_RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"nice[\s-]to[\s-]haves?|bonus|preferred|desirable|desired|\bpluses\b|\bplus\b|good[\s-]to[\s-]have"
                 r"|great[\s-]to[\s-]have|would be (great|nice|a plus)|extra (credit|points)|ideally|optional"
-                r"|not required|stand out|even better|brownie|we'?d love|would love|added advantage|advantageous"), NICE),
+                r"|not required|stand out|even better|brownie|we'?d love|would love|added advantage|advantageous|^assets?$"), NICE),
     (re.compile(r"about you|who you are|you are|you have|you'?ll have|you bring|you'?ll bring|what you bring"
                 r"|what you need|you'?ll need|ideal candidate|what we('?re| are) looking for|looking for"), REQUIRED),
     (re.compile(r"about (us|the company|the business)|^about [a-z0-9&.\- ]+$|who we are|benefits|perks|what we offer|we offer"
-                r"|compensation|salary|why join|why work|our values|culture|equal (employment )?opportunit|\beeo\b"
-                r"|diversity|how to apply|hiring process|interview process|our mission|our story|life at"), ABOUT),
+                r"|compensation|salary|why join|why work|\bour values|culture|equal (employment )?opportunit|\beeo\b"
+                r"|diversity|how to apply|hiring process|interview process|\bour mission|\bour story|life at"), ABOUT),
     (re.compile(r"tech(nology|nical)? stack|our stack|the stack|technologies|tools we use|our tools|tooling|^stack$"), STACK),
     (re.compile(r"responsibilit|what you('?ll| will) (do|be doing|work on|own|achieve)|the role|your role|role overview"
                 r"|day[\s-]to[\s-]day|duties|your mission|in this role|the job|you will|your impact|the opportunity"
