@@ -192,7 +192,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "realtime.tasks.purge_old_events",
         "schedule": 3600.0,
     },
+    "tracker-interview-reminders": {
+        "task": "tracker.tasks.send_interview_reminders",
+        "schedule": 60.0,
+    },
+    "tracker-followup-due": {
+        "task": "tracker.tasks.send_followup_due",
+        "schedule": 300.0,
+    },
 }
+
+# Tracker (docs/tracker.md): followup.due goes out once, this many hours ahead.
+TRACKER_FOLLOWUP_DUE_HOURS = env_int("TRACKER_FOLLOWUP_DUE_HOURS", 24)
+TRACKER_RECOMMENDATIONS_LIMIT = env_int("TRACKER_RECOMMENDATIONS_LIMIT", 20)
 
 # Realtime protocol (docs/realtime.md).
 REALTIME_PING_INTERVAL = env_int("REALTIME_PING_INTERVAL", 30)

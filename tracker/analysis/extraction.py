@@ -72,6 +72,20 @@ class JobRequirements:
     def skill_names(self) -> list[str]:
         return [s.skill for s in self.skills]
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "JobRequirements":
+        """Rebuild stored requirements (the output of to_dict) without re-reading the text."""
+        data = data or {}
+        exp = data.get("experience")
+        return cls(
+            skills=[SkillMention(s["skill"], s.get("category", "other"), s.get("importance", MEDIUM),
+                                 s.get("required", True), s.get("section", ""), s.get("evidence", ""),
+                                 s.get("mentions", 1)) for s in data.get("skills", [])],
+            experience=ExperienceRequirement(exp["min_years"], exp.get("max_years"), exp.get("required", True),
+                                             exp.get("evidence", "")) if exp else None,
+            work_mode=data.get("work_mode", "unknown"),
+        )
+
     def to_dict(self) -> dict:
         return {
             "skills": [s.to_dict() for s in self.skills],

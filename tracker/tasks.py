@@ -1,0 +1,39 @@
+"""Celery tasks: thin wrappers over tracker.services; they take ids and are idempotent."""
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from tracker import services
+
+
+@shared_task(acks_late=True, name="tracker.tasks.analyze_job")
+def analyze_job(job_id: int) -> None:
+    services.analyze_job(job_id)
+
+
+@shared_task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_user")
+def recompute_recommendations_for_user(user_id: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        services.refresh_posting_analyses()
+        services.recompute_recommendations(user)
+
+
+@shared_task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_all_users")
+def recompute_recommendations_for_all_users(posting_ids=None) -> int:
+    """Call after a scrape run: reads new/changed postings once, then recomputes
+    every user's recommendations (one task per user)."""
+    services.refresh_posting_analyses(posting_ids)
+    user_ids = list(services.users_to_recommend_for().values_list("pk", flat=True))
+    for user_id in user_ids:
+        recompute_recommendations_for_user.delay(user_id)
+    return len(user_ids)
+
+
+@shared_task(acks_late=True, name="tracker.tasks.send_interview_reminders")
+def send_interview_reminders() -> int:
+    return services.send_interview_reminders()
+
+
+@shared_task(acks_late=True, name="tracker.tasks.send_followup_due")
+def send_followup_due() -> int:
+    return services.send_followup_due()
