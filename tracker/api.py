@@ -221,6 +221,8 @@ class InterviewListView(APIView):
         if "scheduled_date" not in data:
             return Response({"error": "scheduled_date is required."}, status=status.HTTP_400_BAD_REQUEST)
         application_id = _application_id(request, data)
+        data.pop("application_id", None)
+        data.pop("job_id", None)
         if application_id is None:
             return Response({"error": "Give the application_id (or the job_id of a job with an application)."},
                             status=status.HTTP_400_BAD_REQUEST)

@@ -10,6 +10,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -50,7 +51,7 @@ class ApplicationExists(TrackerError):
 
 
 def _iso(value) -> str | None:
-    return value.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _run_on_commit(task, *args):
@@ -351,7 +352,7 @@ def interview_ics(interview: Interview) -> str:
             .replace("\n", "\\n")
 
     def stamp(value) -> str:
-        return value.astimezone(timezone.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return value.astimezone(dt_timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
     end = interview.scheduled_date + timedelta(minutes=interview.duration_minutes or 60)
     description = "\n".join(x for x in [interview.notes, interview.meeting_link] if x)
