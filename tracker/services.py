@@ -539,8 +539,7 @@ def _score_candidates(user) -> list[_Candidate]:
     out: list[_Candidate] = []
     tracked_postings, tracked_urls = set(), set()
     jobs = (Job.objects.filter(user=user, analysis_status=Job.AnalysisStatus.ANALYZED)
-            .select_related("application").only("id", "company", "job_title", "location", "job_url", "analysis",
-                                                "posting_id"))
+            .select_related("application").defer("job_description"))
     for job in jobs:
         if job.posting_id:
             tracked_postings.add(job.posting_id)

@@ -1,0 +1,84 @@
+"""The events each tracker action publishes, received on a real WebSocket (daphne)
+with analysis running on a real Celery worker."""
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Profile
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANNELS = "jobs,skills,applications,interviews,followups,recommendations"
+JOB = {"company": "Globex", "job_title": "Backend Engineer",
+       "job_description": "## Requirements\n- Python, Django and PostgreSQL\n## Nice to have\n- Kubernetes",
+       "job_url": "https://jobs.example.com/globex/7", "location": "Remote", "source": "linkedin"}
+
+
+def bearer(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, daphne_server, celery_worker,
+                                                  ws_listen):
+    Profile.objects.create(user=user, skills=["Python", "Django", "Postgres"], desired_titles=["Backend Engineer"],
+                           remote_preference="remote", years_experience=5)
+    token = make_token(user)
+    mine = ws_listen(daphne_server, token, CHANNELS)
+    theirs = ws_listen(daphne_server, make_token(other_user), CHANNELS)
+
+    job_id = bearer(token).post("/api/v1/jobs", JOB, format="json").json()["id"]
+
+    created = mine.wait_for("job.created")
+    assert created["channel"] == "jobs"
+    assert created["data"] == {"job_id": job_id, "company": "Globex", "job_title": "Backend Engineer",
+                               "location": "Remote", "source": "linkedin"}
+    assert mine.wait_for("job.analyzing", timeout=30)["data"] == {"job_id": job_id, "company": "Globex",
+                                                                  "job_title": "Backend Engineer"}
+    analyzed = mine.wait_for("job.analyzed", timeout=30)["data"]
+    assert analyzed["job_id"] == job_id and analyzed["recommendation"] == "apply_now"
+    assert analyzed["match_score"] >= 80 and "Strong Python match" in analyzed["strengths"]
+    assert "Remote role matches your preference" in analyzed["strengths"]
+    gap = mine.wait_for("skill_gap.completed", timeout=30)
+    assert gap["channel"] == "skills"
+    assert gap["data"]["missing_skills_list"] == [{"skill": "Kubernetes", "importance": "low"}]
+    recommendations = mine.wait_for("recommendations.new", timeout=30)["data"]
+    assert recommendations["count"] == 1
+    assert recommendations["top_recommendations"][0]["job_id"] == job_id
+    order = [m["type"] for m in mine.events()]
+    assert order.index("job.created") < order.index("job.analyzing") < order.index("job.analyzed")
+    assert not theirs.events()
+
+
+def test_application_interview_followup_events(user, make_token, daphne_server, ws_listen):
+    token = make_token(user)
+    api = bearer(token)
+    ws = ws_listen(daphne_server, token, CHANNELS)
+    job_id = api.post("/api/v1/jobs", JOB, format="json").json()["id"]
+    app_id = api.post("/api/v1/applications", {"job_id": job_id}, format="json").json()["id"]
+    assert ws.wait_for("application.updated")["data"]["changes"] == ["created"]
+
+    api.post(f"/api/v1/applications/{app_id}/status", {"status": "applied"}, format="json")
+    changed = ws.wait_for("application.status_changed")
+    assert changed["channel"] == "applications"
+    data = changed["data"]
+    assert (data["old_status"], data["new_status"], data["job_id"], data["company"], data["job_title"]) == (
+        "saved", "applied", job_id, "Globex", "Backend Engineer")
+    assert data["timestamp"].endswith("Z")
+
+    api.patch(f"/api/v1/applications/{app_id}", {"notes": "sent portfolio"}, format="json")
+    assert ws.wait_for("application.updated", predicate=lambda m: m["data"]["changes"] == ["notes"])
+
+    interview = api.post("/api/v1/interviews", {"application_id": app_id, "interview_type": "phone_screen",
+                                                "scheduled_date": "2031-05-01T15:00:00Z"}, format="json").json()
+    scheduled = ws.wait_for("interview.scheduled")["data"]
+    assert scheduled["interview_id"] == interview["id"] and scheduled["interview_type"] == "phone_screen"
+    assert scheduled["scheduled_date"] == "2031-05-01T15:00:00Z" and scheduled["duration_minutes"] == 60
+    api.patch(f"/api/v1/interviews/{interview['id']}", {"duration_minutes": 45}, format="json")
+    assert ws.wait_for("interview.updated")["data"]["duration_minutes"] == 45
+
+    followup = api.post("/api/v1/followups", {"application_id": app_id, "scheduled_date": "2031-05-02T09:00:00Z"},
+                        format="json").json()
+    api.post(f"/api/v1/followups/{followup['id']}/sent")
+    sent = ws.wait_for("followup.sent")
+    assert sent["channel"] == "followups" and sent["data"]["followup_id"] == followup["id"]
