@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers over tracker.services; they take ids and are idempotent."""
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
 
 from tracker import services
 
@@ -29,11 +30,23 @@ def recompute_recommendations_for_all_users(posting_ids=None) -> int:
     return len(user_ids)
 
 
+def _moment(now: str | None):
+    """Beat sends no argument (now); a caller may pass the moment as ISO 8601 (catch-up, tests)."""
+    if not now:
+        return None
+    moment = parse_datetime(now)
+    if moment is None:
+        raise ValueError(f"not an ISO 8601 datetime: {now!r}")
+    return moment
+
+
 @shared_task(acks_late=True, name="tracker.tasks.send_interview_reminders")
-def send_interview_reminders() -> int:
-    return services.send_interview_reminders()
+def send_interview_reminders(now: str | None = None) -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): interview.reminder 1 day, 1 hour, 15 minutes before."""
+    return services.send_interview_reminders(_moment(now))
 
 
 @shared_task(acks_late=True, name="tracker.tasks.send_followup_due")
-def send_followup_due() -> int:
-    return services.send_followup_due()
+def send_followup_due(now: str | None = None) -> int:
+    """Every 5 minutes: followup.due once for follow-ups due within TRACKER_FOLLOWUP_DUE_HOURS."""
+    return services.send_followup_due(_moment(now))
