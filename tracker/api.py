@@ -60,7 +60,7 @@ class JobListView(APIView):
         OpenApiParameter("recommendation", str, enum=["apply_now", "consider", "skip"]),
         OpenApiParameter("min_score", float), OpenApiParameter("q", str, description="Title, company or location"),
         OpenApiParameter("source", str), OpenApiParameter("status", str, description="Application status or 'none'"),
-    ], responses=_paged("PagedJobs", JobListSerializer))
+    ], operation_id="jobs_list", responses=_paged("PagedJobs", JobListSerializer))
     def get(self, request):
         params = request.query_params
         try:
@@ -127,7 +127,7 @@ class ApplicationListView(APIView):
     """GET/POST /api/v1/applications"""
 
     @extend_schema(parameters=PAGE_PARAMS + [OpenApiParameter("status", str)],
-                   responses=_paged("PagedApplications", ApplicationSerializer))
+                   operation_id="applications_list", responses=_paged("PagedApplications", ApplicationSerializer))
     def get(self, request):
         return _page(request, selectors.applications_for(request.user, request.query_params.get("status", "")),
                      ApplicationSerializer)
@@ -210,7 +210,7 @@ class InterviewListView(APIView):
     """GET/POST /api/v1/interviews"""
 
     @extend_schema(parameters=PAGE_PARAMS + [OpenApiParameter("upcoming", bool)],
-                   responses=_paged("PagedInterviews", InterviewSerializer))
+                   operation_id="interviews_list", responses=_paged("PagedInterviews", InterviewSerializer))
     def get(self, request):
         upcoming = request.query_params.get("upcoming", "").lower() in ("1", "true", "yes")
         return _page(request, selectors.interviews_for(request.user, upcoming), InterviewSerializer)
@@ -279,7 +279,7 @@ class FollowUpListView(APIView):
     """GET/POST /api/v1/followups"""
 
     @extend_schema(parameters=PAGE_PARAMS + [OpenApiParameter("pending", bool)],
-                   responses=_paged("PagedFollowUps", FollowUpSerializer))
+                   operation_id="followups_list", responses=_paged("PagedFollowUps", FollowUpSerializer))
     def get(self, request):
         pending = request.query_params.get("pending", "").lower() in ("1", "true", "yes")
         return _page(request, selectors.followups_for(request.user, pending), FollowUpSerializer)
@@ -345,7 +345,7 @@ class FollowUpSentView(APIView):
 class RecommendationListView(APIView):
     """GET /api/v1/recommendations — your best postings right now."""
 
-    @extend_schema(parameters=PAGE_PARAMS, responses=_paged("PagedRecommendations", RecommendationSerializer))
+    @extend_schema(parameters=PAGE_PARAMS, operation_id="recommendations_list", responses=_paged("PagedRecommendations", RecommendationSerializer))
     def get(self, request):
         return _page(request, selectors.recommendations_for(request.user), RecommendationSerializer)
 

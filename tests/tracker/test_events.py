@@ -82,3 +82,26 @@ def test_application_interview_followup_events(user, make_token, daphne_server, 
     api.post(f"/api/v1/followups/{followup['id']}/sent")
     sent = ws.wait_for("followup.sent")
     assert sent["channel"] == "followups" and sent["data"]["followup_id"] == followup["id"]
+
+
+def test_recommendations_for_all_users_after_a_scrape(user, other_user, make_token, daphne_server, celery_worker,
+                                                      ws_listen):
+    """What the scraping app calls after a run: tracker.tasks.recompute_recommendations_for_all_users."""
+    from scraping.models import Company, JobPosting
+    from tracker import tasks
+
+    Profile.objects.create(user=user, skills=["Python", "Django"], desired_titles=["Backend Engineer"])
+    Profile.objects.create(user=other_user, skills=["Figma", "Prototyping"], desired_titles=["Product Designer"])
+    board = Company.objects.create(name="Vandelay", source=Company.Source.LEVER, board_token="vandelay")
+    backend = JobPosting.objects.create(company=board, external_id="1", title="Backend Engineer", location="Remote",
+                                        description="Requirements: Python, Django", url="https://l.example/1")
+    designer = JobPosting.objects.create(company=board, external_id="2", title="Product Designer", location="Remote",
+                                         description="Requirements: Figma, prototyping", url="https://l.example/2")
+    mine = ws_listen(daphne_server, make_token(user), "recommendations")
+    theirs = ws_listen(daphne_server, make_token(other_user), "recommendations")
+
+    tasks.recompute_recommendations_for_all_users.delay()
+
+    assert mine.wait_for("recommendations.new", timeout=30)["data"]["top_recommendations"][0]["posting_id"] == backend.id
+    assert theirs.wait_for("recommendations.new", timeout=30)["data"]["top_recommendations"][0]["posting_id"] == \
+        designer.id
