@@ -1,7 +1,7 @@
 """The events each tracker action publishes, received on a real WebSocket (daphne)
 with analysis running on a real Celery worker."""
+import httpx
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import Profile
 
@@ -13,10 +13,23 @@ JOB = {"company": "Globex", "job_title": "Backend Engineer",
        "job_url": "https://jobs.example.com/globex/7", "location": "Remote", "source": "linkedin"}
 
 
-def bearer(token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
+class Api:
+    """HTTP calls to the real daphne server, as the bot and other clients make them
+    (in-process calls could not send live once a Playwright loop owns this thread)."""
+
+    def __init__(self, server, token):
+        self.client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+
+    def _call(self, method, path, body=None):
+        response = self.client.request(method, path, json=body)
+        assert response.status_code < 400, response.text
+        return response.json()
+
+    def post(self, path, body=None):
+        return self._call("POST", path, body)
+
+    def patch(self, path, body):
+        return self._call("PATCH", path, body)
 
 
 def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, daphne_server, celery_worker,
@@ -27,7 +40,7 @@ def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, 
     mine = ws_listen(daphne_server, token, CHANNELS)
     theirs = ws_listen(daphne_server, make_token(other_user), CHANNELS)
 
-    job_id = bearer(token).post("/api/v1/jobs", JOB, format="json").json()["id"]
+    job_id = Api(daphne_server, token).post("/api/v1/jobs", JOB)["id"]
 
     created = mine.wait_for("job.created")
     assert created["channel"] == "jobs"
@@ -52,13 +65,13 @@ def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, 
 
 def test_application_interview_followup_events(user, make_token, daphne_server, ws_listen):
     token = make_token(user)
-    api = bearer(token)
+    api = Api(daphne_server, token)
     ws = ws_listen(daphne_server, token, CHANNELS)
-    job_id = api.post("/api/v1/jobs", JOB, format="json").json()["id"]
-    app_id = api.post("/api/v1/applications", {"job_id": job_id}, format="json").json()["id"]
+    job_id = api.post("/api/v1/jobs", JOB)["id"]
+    app_id = api.post("/api/v1/applications", {"job_id": job_id})["id"]
     assert ws.wait_for("application.updated")["data"]["changes"] == ["created"]
 
-    api.post(f"/api/v1/applications/{app_id}/status", {"status": "applied"}, format="json")
+    api.post(f"/api/v1/applications/{app_id}/status", {"status": "applied"})
     changed = ws.wait_for("application.status_changed")
     assert changed["channel"] == "applications"
     data = changed["data"]
@@ -66,19 +79,18 @@ def test_application_interview_followup_events(user, make_token, daphne_server, 
         "saved", "applied", job_id, "Globex", "Backend Engineer")
     assert data["timestamp"].endswith("Z")
 
-    api.patch(f"/api/v1/applications/{app_id}", {"notes": "sent portfolio"}, format="json")
+    api.patch(f"/api/v1/applications/{app_id}", {"notes": "sent portfolio"})
     assert ws.wait_for("application.updated", predicate=lambda m: m["data"]["changes"] == ["notes"])
 
     interview = api.post("/api/v1/interviews", {"application_id": app_id, "interview_type": "phone_screen",
-                                                "scheduled_date": "2031-05-01T15:00:00Z"}, format="json").json()
+                                                "scheduled_date": "2031-05-01T15:00:00Z"})
     scheduled = ws.wait_for("interview.scheduled")["data"]
     assert scheduled["interview_id"] == interview["id"] and scheduled["interview_type"] == "phone_screen"
     assert scheduled["scheduled_date"] == "2031-05-01T15:00:00Z" and scheduled["duration_minutes"] == 60
-    api.patch(f"/api/v1/interviews/{interview['id']}", {"duration_minutes": 45}, format="json")
+    api.patch(f"/api/v1/interviews/{interview['id']}", {"duration_minutes": 45})
     assert ws.wait_for("interview.updated")["data"]["duration_minutes"] == 45
 
-    followup = api.post("/api/v1/followups", {"application_id": app_id, "scheduled_date": "2031-05-02T09:00:00Z"},
-                        format="json").json()
+    followup = api.post("/api/v1/followups", {"application_id": app_id, "scheduled_date": "2031-05-02T09:00:00Z"})
     api.post(f"/api/v1/followups/{followup['id']}/sent")
     sent = ws.wait_for("followup.sent")
     assert sent["channel"] == "followups" and sent["data"]["followup_id"] == followup["id"]
