@@ -128,7 +128,7 @@ def analyze_job(job_id: int) -> Job | None:
     from tracker import tasks
 
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("user").filter(pk=job_id).first()
+        job = Job.objects.select_for_update(of=("self",)).select_related("user").filter(pk=job_id).first()
         if job is None:
             return None
         job.analysis_status = Job.AnalysisStatus.ANALYZING
@@ -144,7 +144,7 @@ def analyze_job(job_id: int) -> Job | None:
         return job
     gap = result.skill_gap
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("user").get(pk=job_id)
+        job = Job.objects.select_for_update(of=("self",)).select_related("user").get(pk=job_id)
         job.analysis = result.to_dict()
         job.match_score = result.match_score
         job.recommendation = result.recommendation
