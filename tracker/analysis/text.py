@@ -37,7 +37,8 @@ _HEADING_RULES: list[tuple[re.Pattern, str]] = [
 ]
 
 _NICE_CUE = re.compile(
-    r"nice[\s-]to[\s-]have|\b(a |an )?(big |huge |strong |definite |real |great )?plus\b|\bbonus\b|\bpreferred\b"
+    r"nice[\s-]to[\s-]have|\b(a|an|is a|are a|big|huge|strong|definite|real|great) plus\b|\bplus\s*[.!)]|\bplus\s*$"
+    r"|\bpluses\b|\bbonus\b|\bpreferred\b|\bnice if\b|\bnot a deal[\s-]?breaker\b|\ban asset\b"
     r"|\bpreferably\b|\bideally\b|\bdesirable\b|\badvantageous\b|\ban advantage\b|\bwould be (great|nice|helpful|beneficial|ideal|a bonus)"
     r"|\bhelpful\b|\bnot required\b|\boptional\b|\bnot a must\b|\beven better\b|\bextra points\b|\bwe'?d love\b"
     r"|\bwould love\b|\bis welcome\b|\bare welcome\b|\bappreciated\b|\bgood to have\b|\bnot essential\b",
@@ -50,7 +51,7 @@ _STRONG_CUE = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–—+]|\d{1,2}[.)])\s+")
-_SENTENCE_SPLIT = re.compile(r"(?<![A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)[.!?](?=\s+[A-Z(\"“])|;")
+_SENTENCE_SPLIT = re.compile(r"(?<![\s.][A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)[.!?](?=\s+[A-Z(\"“])|;")
 _PAREN = re.compile(r"\(([^()]{1,80})\)")
 
 
@@ -143,7 +144,8 @@ def _heading_of(line: str) -> tuple[str | None, int]:
             return "inline:" + kind, lead.end()
     if words <= 6 and len(stripped) < 60 and not _BULLET.match(line) and ":" not in stripped and not re.search(r"[.!?,;]$", stripped):
         kind = classify_heading(stripped)
-        if kind not in (None, GENERAL) and stripped[:1].isupper() and not re.search(r"\b(with|and|in|of|to)\b.*\b[A-Z]", stripped[1:]):
+        sentence_like = re.search(r"\b(with|and|in|of|to)\b.*\b[A-Z]", stripped[1:])
+        if kind not in (None, GENERAL) and stripped[:1].isupper() and (not sentence_like or kind in (NICE, ABOUT)):
             return kind, len(line)
     return None, 0
 
