@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Bots, workers and dashboards of the Jobelix job-search automation platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "tracker.models.Application.Status",
+        "InterviewStatusEnum": "tracker.models.Interview.Status",
+    },
 }
 
 # Celery: Redis is the broker; PostgreSQL stays the source of truth.

@@ -1,17 +1,20 @@
-"""Celery tasks: thin wrappers over tracker.services; they take ids and are idempotent."""
-from celery import shared_task
+"""Celery tasks: thin wrappers over tracker.services; they take ids and are idempotent.
+
+Bound to the project app (not shared_task) so they never follow another Celery app
+that becomes "current" in the same process."""
 from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 
+from jobelix.celery import app
 from tracker import services
 
 
-@shared_task(acks_late=True, name="tracker.tasks.analyze_job")
+@app.task(acks_late=True, name="tracker.tasks.analyze_job")
 def analyze_job(job_id: int) -> None:
     services.analyze_job(job_id)
 
 
-@shared_task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_user")
+@app.task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_user")
 def recompute_recommendations_for_user(user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
@@ -19,7 +22,7 @@ def recompute_recommendations_for_user(user_id: int) -> None:
         services.recompute_recommendations(user)
 
 
-@shared_task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_all_users")
+@app.task(acks_late=True, name="tracker.tasks.recompute_recommendations_for_all_users")
 def recompute_recommendations_for_all_users(posting_ids=None) -> int:
     """Call after a scrape run: reads new/changed postings once, then recomputes
     every user's recommendations (one task per user)."""
@@ -40,13 +43,13 @@ def _moment(now: str | None):
     return moment
 
 
-@shared_task(acks_late=True, name="tracker.tasks.send_interview_reminders")
+@app.task(acks_late=True, name="tracker.tasks.send_interview_reminders")
 def send_interview_reminders(now: str | None = None) -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): interview.reminder 1 day, 1 hour, 15 minutes before."""
     return services.send_interview_reminders(_moment(now))
 
 
-@shared_task(acks_late=True, name="tracker.tasks.send_followup_due")
+@app.task(acks_late=True, name="tracker.tasks.send_followup_due")
 def send_followup_due(now: str | None = None) -> int:
     """Every 5 minutes: followup.due once for follow-ups due within TRACKER_FOLLOWUP_DUE_HOURS."""
     return services.send_followup_due(_moment(now))
