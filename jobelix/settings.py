@@ -129,7 +129,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # redis-py 8 times reads out after 5 s by default, the same as channels-redis's
             # BZPOPMIN wait: under load the client gave up first and the consumer died (1011).
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 20}],
+            # Its pool raises (not waits) past 100 connections in use: a burst of connects
+            # (everyone reconnecting) killed consumers in group_add. docs/reliability.md.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 20, "max_connections": 2000}],
             "prefix": REDIS_PREFIX,
             "capacity": 1000,
             "expiry": 30,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from urllib.parse import urlencode
 
 import httpx
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per heartbeat drowns failures
 
 
 class Dashboard:
