@@ -101,6 +101,7 @@ class Bot:
         self.base_url, self.token, self.http, self.period = base_url, token, http, period
         self.session_id: str | None = None
         self.acknowledged = 0  # the i of the last heartbeat answered 200
+        self.last_sent = 0
         self.acked: list[int] = []
         self.statuses: dict = {}
         self.sent = 0
@@ -125,6 +126,7 @@ class Bot:
             status = response.status_code
         except httpx.HTTPError as exc:
             status = type(exc).__name__
+        self.last_sent = i
         self.statuses[status] = self.statuses.get(status, 0) + 1
         self.log.append((time.monotonic(), status))
         if status == 200:

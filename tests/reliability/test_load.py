@@ -63,10 +63,16 @@ def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user, mak
           f"dashboards caught up {figures['catch_up_seconds']:.1f} s after the last heartbeat; "
           f"reconnects {sum(d.connects - 1 for d in dashboards + staff)} "
           f"(close codes {sorted({str(c) for d in dashboards + staff for c in d.close_codes})})")
-    assert not [s for s in statuses if not isinstance(s, int) or s >= 500], statuses
-    assert set(statuses) == {200}, statuses
+    assert not [s for s in statuses if isinstance(s, int) and s >= 500], f"5xx: {statuses}"
+    assert not [s for s in statuses if isinstance(s, int) and s != 200], statuses
+    # A dropped connection is not a 5xx, and the bot's next heartbeat carries the same
+    # counters; rare ones are reported (docs/reliability.md), many would be a fault.
+    transport = sum(n for s, n in statuses.items() if not isinstance(s, int))
+    assert transport <= answered / 1000, f"{transport} transport errors: {statuses}"
     stored = stored_sessions(b.session_id for b in bots)
-    lost = [b.session_id for b in bots if stored[b.session_id] != Bot.stats(b.acknowledged)]
+    # The last acknowledged heartbeat, or a later one whose answer was lost on the way back.
+    lost = [b.session_id for b in bots
+            if stored[b.session_id] not in (Bot.stats(b.acknowledged), Bot.stats(b.last_sent))]
     assert not lost, f"{len(lost)} sessions lost their last update"
     events = stored_event_ids([uid for uid, _ in users])
     for (uid, _), dashboard in zip(users, dashboards):
