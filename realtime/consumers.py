@@ -101,6 +101,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.join(registry.validate(name, user))
             except registry.ChannelError as exc:
                 errors.append(exc)
+        # Groups are joined: anything newer than this reaches us live, or through refresh().
+        # Read before the welcome, so whatever a client publishes after the welcome is ours.
+        self.checkpoint = await database_sync_to_async(last_event_id)()
         await self.send_message(
             "system.connected",
             {
@@ -113,8 +116,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         )
         for exc in errors:
             await self.send_error(exc.code, str(exc))
-        # Groups are joined: anything newer than this reaches us live, or through refresh().
-        self.checkpoint = await database_sync_to_async(last_event_id)()
         last = (query.get("last_event_id") or [None])[0]
         if last not in (None, ""):
             after = registry.parse_id(last)

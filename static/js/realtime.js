@@ -71,7 +71,7 @@
       if (self.ws !== ws) return;
       self.ws = null;
       if (closeEvent.code === 4401) { self.setState('signed-out'); return; }
-      self.setState('reconnecting');
+      if (self.state !== 'polling') self.setState('reconnecting');  // polling works: keep saying so
       self.startPolling();
       self.scheduleReconnect();
     };
@@ -116,7 +116,7 @@
         });
     };
     return fetchPage()
-      .catch(function () { /* server down too: keep trying */ })
+      .catch(function () { if (self.ws === null || self.state === 'polling') self.setState('reconnecting'); })
       .then(function () { self.polling = false; });
   };
 
@@ -154,19 +154,30 @@
     setTimeout(function () { item.remove(); }, 6000);
   }
 
-  /* A one-line, human description of an event, for feeds and toasts. */
+  /* A one-line, human description of an event, for feeds and toasts (plain text: use textContent). */
   function describe(event) {
     var d = event.data || {};
+    var at = function (title, company) { return (title || 'A job') + ' at ' + (company || '?'); };
     switch (event.type) {
-      case 'job.created': return (d.job_title || 'A job') + ' at ' + (d.company || '?');
+      case 'job.created': return at(d.job_title, d.company);
+      case 'job.analyzing': return 'Analysing ' + at(d.job_title, d.company);
       case 'job.analyzed': return 'Job ' + d.job_id + ' analysed: ' + d.match_score + '% (' + d.recommendation + ')';
       case 'application.status_changed': return (d.company || '') + ' ' + (d.job_title || '') + ': ' + d.old_status + ' → ' + d.new_status;
+      case 'application.updated': return 'Application ' + at(d.job_title, d.company) + ' updated';
+      case 'recommendations.new': return d.count + ' new recommendations';
+      case 'recommendations.updated': return 'Recommendations updated (' + d.count + ')';
+      case 'skill_gap.completed': case 'skill_gap.updated': return 'Skills match for job ' + d.job_id + ': ' + d.overall_match + '% (' + d.missing_skills + ' missing)';
+      case 'interview.scheduled': return 'Interview with ' + d.company + ' on ' + d.scheduled_date;
+      case 'interview.updated': return 'Interview with ' + d.company + ' updated';
       case 'interview.reminder': return 'Interview with ' + d.company + ' in ' + d.time_until;
       case 'followup.due': return 'Follow-up with ' + d.company + ' due in ' + d.hours_until_due + ' h';
-      case 'recommendations.new': return d.count + ' new recommendations';
+      case 'followup.sent': return 'Follow-up with ' + d.company + ' sent';
       case 'system.notification': case 'system.maintenance': return d.message;
-      case 'bot.session_updated': return 'Bot ' + (d.status || '') + ' — ' + (d.current_activity || d.activity || '');
+      case 'bot.session_updated': return 'Bot ' + (d.status || '') + ' — ' + (d.activity_message || d.current_activity || '');
+      case 'scraping.run_updated': return 'Scraping run ' + d.run_id + ': ' + d.status + ' (' + d.progress + '%)';
+      case 'scraping.company_updated': return 'Scraping ' + d.company + ': ' + d.status + ' (' + d.jobs_found + ' jobs)';
       case 'submission_job.updated': return 'Submission job ' + (d.job_id || d.id) + ': ' + d.status + ' (' + d.progress_percentage + '%)';
+      case 'submission.updated': return 'Submission to ' + d.directory_name + ': ' + d.status;
       default: return '';
     }
   }

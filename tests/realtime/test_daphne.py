@@ -3,21 +3,13 @@ import time
 
 import pytest
 import requests
-from django.conf import settings
 from django.test import override_settings
 
 from realtime.models import Event
 from tests.conftest import WsListener
-from tests.realtime.conftest import publish_now
+from tests.realtime.conftest import layer_on, publish_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def layer_on(redis_url):
-    """CHANNEL_LAYERS with the test process publishing through another Redis."""
-    layers = {"default": {**settings.CHANNEL_LAYERS["default"]}}
-    layers["default"]["CONFIG"] = {**layers["default"]["CONFIG"], "hosts": [redis_url]}
-    return layers
 
 
 def closed_with(listener, timeout=10):
