@@ -1,40 +1,18 @@
 """Helpers for the realtime tests: publish from the test process, log in over real HTTP."""
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 
 def publish_now(user, channel, type_, data) -> int:
-    """Publish the way services do (inside a transaction) and return the event id.
-
-    Under Playwright an event loop runs in the test's thread, where async_to_sync (the
-    live send) refuses to run: publish from another thread then (transactional tests only).
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _publish(user, channel, type_, data)
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_publish_in_thread, user, channel, type_, data).result()
-
-
-def _publish(user, channel, type_, data) -> int:
+    """Publish the way services do (inside a transaction) and return the event id."""
     from realtime import publish
 
     with transaction.atomic():
         return publish(user, channel, type_, data).id
-
-
-def _publish_in_thread(*args) -> int:
-    try:
-        return _publish(*args)
-    finally:
-        connection.close()
 
 
 def layer_on(redis_url):
