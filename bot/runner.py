@@ -370,7 +370,8 @@ class BotRunner:
     def _close_browser(self) -> None:
         browser, self.browser = self.browser, None
         pw, self._playwright = self._playwright, None
-        self.closed_browser = browser
+        if browser is not None:
+            self.closed_browser = browser
         for closer in ((browser.close if browser else None), (pw.stop if pw else None)):
             if closer is None:
                 continue
