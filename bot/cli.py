@@ -113,6 +113,7 @@ def run(args) -> int:
     from .llm import LLMClient
     from .runner import BotRunner
     from .sandbox.jobs import DEMO_EMAIL, DEMO_PASSWORD
+    from .sites import get_adapter
 
     env = os.environ
     server = (args.server or env.get("JOBELIX_API_URL") or DEFAULT_SERVER_URL).rstrip("/")
@@ -131,13 +132,14 @@ def run(args) -> int:
         page_timeout_ms=int(args.timeout * 1000),
         profile_path=args.profile,
     )
-    console = ConsoleProgress(quiet=args.quiet)
     try:
-        runner = BotRunner(config, make_reporter(args.token, server), JobelixAPI(server, args.token), console,
-                           llm=LLMClient.from_env())
-    except ValueError as exc:  # unknown --site
+        adapter_class = get_adapter(config.site)
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CODES[FAILED]
+    console = ConsoleProgress(quiet=args.quiet)
+    runner = BotRunner(config, make_reporter(args.token, server), JobelixAPI(server, args.token), console,
+                       llm=LLMClient.from_env(), adapter_class=adapter_class)
     console.note(f"Jobelix bot: server {server}, board {config.board_url}"
                  + (" (dry run: nothing will be submitted)" if config.dry_run else ""))
     _install_signal_handlers()
