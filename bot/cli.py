@@ -156,7 +156,7 @@ def _install_signal_handlers() -> None:
     def interrupt(signum, frame):
         raise Interrupted(f"Interrupted ({signal.Signals(signum).name})")
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGTERM,):  # Ctrl-C arrives as KeyboardInterrupt
         try:
             signal.signal(sig, interrupt)
         except (ValueError, OSError):  # not the main thread

@@ -39,8 +39,10 @@ COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
 EXIT_CODES = {COMPLETED: 0, FAILED: 1, STOPPED: 2}
 
 
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: end the run like a stop from the dashboard."""
+class Interrupted(BaseException):
+    """SIGTERM (raised by the CLI's handler): end the run like a stop from the dashboard.
+
+    A BaseException, like KeyboardInterrupt, so the per-job error handling cannot swallow it."""
 
 
 @dataclass
@@ -193,8 +195,8 @@ class BotRunner:
                 status.complete(False, error)
             else:
                 status.complete(True)
-        except Interrupted as exc:
-            outcome, error = STOPPED, str(exc) or "Interrupted"
+        except (Interrupted, KeyboardInterrupt) as exc:
+            outcome, error = STOPPED, str(exc) or "Interrupted (SIGINT)"
             status.complete(False, error)
         except Exception as exc:
             outcome, error = FAILED, _describe(exc)

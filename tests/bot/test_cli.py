@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,3 +32,47 @@ def test_usage_errors_exit_1():
     assert bot("run", env={"JOBELIX_API_TOKEN": ""}).returncode == 1
     unknown_board = bot("run", "--token", "t", "--site", "nosuch", "--server", "http://127.0.0.1:9")
     assert unknown_board.returncode == 1 and "unknown board 'nosuch'" in unknown_board.stderr
+
+
+def write_profile(tmp_path, profile_data, **overrides) -> Path:
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({**profile_data, **overrides}))
+    return path
+
+
+def test_dead_server_does_not_crash_the_bot(sandbox_board, tmp_path, profile_data, chromium_path):
+    profile = write_profile(tmp_path, profile_data, desired_titles=["Django"], locations=["Remote"])
+    result = bot("run", "--token", "tok", "--server", "http://127.0.0.1:9", "--board", sandbox_board.url,
+                 "--profile", str(profile), "--output-dir", str(tmp_path / "out"),
+                 env={"JOBELIX_CHROMIUM": chromium_path})
+    assert result.returncode == 0, result.stderr
+    assert "Run completed: 5 found, 4 applied, 1 failed, 0 credits used." in result.stdout
+    assert "Traceback" not in result.stderr
+    assert len(sandbox_board.applications()) == 4
+    # Kept locally until the server can hear of them.
+    [ledger] = (tmp_path / "out").glob("applied-*.json")
+    entries = json.loads(ledger.read_text())["applied"]
+    assert len(entries) == 4 and not any(e["synced"] for e in entries)
+
+
+def test_sigterm_ends_the_run_stopped_with_exit_2(tmp_path, profile_data, chromium_path):
+    from bot.sandbox import SandboxBoard
+
+    profile = write_profile(tmp_path, profile_data)
+    with SandboxBoard(slow_seconds=3) as board:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--token", "tok", "--server", "http://127.0.0.1:9",
+             "--board", board.url, "--profile", str(profile), "--output-dir", str(tmp_path / "out")],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "JOBELIX_CHROMIUM": chromium_path, "PYTHONUNBUFFERED": "1"})
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Application submitted!" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest, err = proc.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert proc.returncode == 2, err
+    assert "Run stopped: 10 found, 1 applied, 0 failed" in output and "Interrupted (SIGTERM)" in output
+    assert "Traceback" not in err
