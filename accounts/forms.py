@@ -1,0 +1,32 @@
+from django import forms
+
+from accounts.models import ApiToken, Profile
+
+
+class CommaListField(forms.CharField):
+    """Edits a JSON list of strings as comma-separated text."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [item.strip() for item in (value or "").split(",") if item.strip()][:100]
+
+
+class ProfileForm(forms.ModelForm):
+    skills = CommaListField(required=False, help_text="Comma separated, e.g. Python, Django, PostgreSQL")
+    desired_titles = CommaListField(required=False, help_text="Comma separated")
+    locations = CommaListField(required=False, help_text="Comma separated, e.g. Berlin, Remote")
+
+    class Meta:
+        model = Profile
+        fields = [
+            "headline", "phone", "skills", "desired_titles", "locations", "years_experience",
+            "remote_preference", "salary_expectation", "work_authorization", "willing_to_relocate", "resume_text",
+        ]
+        widgets = {"resume_text": forms.Textarea(attrs={"rows": 10})}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scope = forms.ChoiceField(choices=ApiToken.Scope.choices)

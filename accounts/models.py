@@ -1,0 +1,70 @@
+"""A job seeker's profile and the API tokens their bots and workers use."""
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+class Profile(models.Model):
+    """What the analysis, the bot's resume and its screening answers are built from."""
+
+    class Remote(models.TextChoices):
+        ANY = "any", "Any"
+        REMOTE = "remote", "Remote only"
+        HYBRID = "hybrid", "Hybrid"
+        ONSITE = "onsite", "On-site"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    headline = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    skills = models.JSONField(default=list, blank=True, help_text="List of skill names.")
+    desired_titles = models.JSONField(default=list, blank=True)
+    locations = models.JSONField(default=list, blank=True)
+    years_experience = models.PositiveSmallIntegerField(default=0)
+    remote_preference = models.CharField(max_length=10, choices=Remote.choices, default=Remote.ANY)
+    salary_expectation = models.PositiveIntegerField(null=True, blank=True, help_text="Yearly, in USD.")
+    work_authorization = models.CharField(max_length=200, blank=True)
+    willing_to_relocate = models.BooleanField(default=False)
+    resume_text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+
+def hash_token(raw: str) -> str:
+    """Tokens are 256-bit random strings, so a fast hash is enough (no brute force)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a bot (scope `bot`) or a worker (scope `worker`); only its hash is kept."""
+
+    class Scope(models.TextChoices):
+        BOT = "bot", "Bot"
+        WORKER = "worker", "Worker"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.BOT)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.scope}, {self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def acts_for_system(self) -> bool:
+        """A staff member's worker token may act on any user's jobs."""
+        return self.scope == self.Scope.WORKER and self.user.is_staff

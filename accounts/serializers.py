@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from accounts.models import ApiToken, Profile
+
+
+class StringList(serializers.ListField):
+    child = serializers.CharField(max_length=100)
+    max_length = 100
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    skills = StringList(required=False)
+    desired_titles = StringList(required=False)
+    locations = StringList(required=False)
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = Profile
+        fields = [
+            "username", "full_name", "email", "headline", "phone", "skills", "desired_titles", "locations",
+            "years_experience", "remote_preference", "salary_expectation", "work_authorization",
+            "willing_to_relocate", "resume_text", "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class CreatedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ApiTokenSerializer.Meta.fields + ["token"]

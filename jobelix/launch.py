@@ -1,0 +1,159 @@
+"""`make run` and `make test`: one entry point that prepares the servers.
+
+    python -m jobelix.launch run     # embedded servers, migrate, bootstrap users, run all processes
+    python -m jobelix.launch test -- [pytest args]
+
+Embedded PostgreSQL/Redis start only when DATABASE_URL / REDIS_URL are unset.
+Ctrl-C (or SIGTERM) stops every process started here, embedded servers included.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from jobelix.embedded import BASE_DIR, DATA_DIR, EmbeddedPostgres, EmbeddedRedis
+
+PYTHON = sys.executable
+
+
+def start_services() -> list:
+    """Point DATABASE_URL/REDIS_URL at embedded servers unless given; return stoppers."""
+    stoppers = []
+    if not os.environ.get("DATABASE_URL"):
+        pg = EmbeddedPostgres()
+        os.environ["DATABASE_URL"] = pg.start()
+        stoppers.append(pg.stop)
+        print(f"[jobelix] embedded PostgreSQL: {os.environ['DATABASE_URL']}", flush=True)
+    if not os.environ.get("REDIS_URL"):
+        redis = EmbeddedRedis()
+        os.environ["REDIS_URL"] = redis.start()
+        stoppers.append(redis.stop)
+        print(f"[jobelix] embedded Redis: {os.environ['REDIS_URL']}", flush=True)
+    return stoppers
+
+
+def stop_services(stoppers):
+    for stop in reversed(stoppers):
+        try:
+            stop()
+        except Exception as exc:  # keep stopping the others
+            print(f"[jobelix] while stopping a server: {exc}", file=sys.stderr)
+
+
+def manage(*args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+
+def processes(port: int) -> dict[str, list[str]]:
+    """The Procfile of `make run`: one OS process each."""
+    celery = [PYTHON, "-m", "celery", "-A", "jobelix"]
+    procs = {
+        "web": [PYTHON, "-m", "daphne", "-b", os.environ.get("HOST", "127.0.0.1"), "-p", str(port),
+                "jobelix.asgi:application"],
+        "worker": celery + ["worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4"],
+        "beat": celery + ["beat", "--loglevel", "INFO",
+                          "--schedule", str(DATA_DIR / "celerybeat-schedule")],
+    }
+    sandbox_port = os.environ.get("JOBELIX_SANDBOX_PORT", "8765")
+    if os.path.exists(BASE_DIR / "bot" / "sandbox" / "__main__.py"):
+        procs["sandbox"] = [PYTHON, "-m", "bot.sandbox", "--port", sandbox_port]
+    return procs
+
+
+def supervise(procs: dict[str, list[str]]) -> int:
+    """Run the processes, prefix their output, stop all when one dies or on Ctrl-C."""
+    import threading
+
+    children: dict[str, subprocess.Popen] = {}
+    stopping = threading.Event()
+
+    def pump(name, stream):
+        for line in iter(stream.readline, b""):
+            sys.stdout.write(f"{name:>7} | {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+    def request_stop(*_):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    for name, cmd in procs.items():
+        child = subprocess.Popen(cmd, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        children[name] = child
+        threading.Thread(target=pump, args=(name, child.stdout), daemon=True).start()
+    exit_code = 0
+    while not stopping.is_set():
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"[jobelix] {name} exited with {child.returncode}; stopping everything", flush=True)
+                exit_code = child.returncode or 1
+                stopping.set()
+                break
+        stopping.wait(0.5)
+    print("[jobelix] stopping…", flush=True)
+    for child in children.values():
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children.values():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return exit_code
+
+
+def run() -> int:
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+    port = int(os.environ.get("PORT", "8000"))
+    stoppers = start_services()
+    try:
+        manage("migrate", "--noinput")
+        manage("bootstrap")
+        print(f"\n[jobelix] Jobelix is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n",
+              flush=True)
+        return supervise(processes(port))
+    finally:
+        stop_services(stoppers)
+        print("[jobelix] stopped.", flush=True)
+
+
+def test(pytest_args: list[str]) -> int:
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_hex(16))
+    os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ["JOBELIX_TEST_RUN_ID"] = secrets.token_hex(4)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+    stoppers = start_services()
+    try:
+        return subprocess.call([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR)
+    finally:
+        stop_services(stoppers)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in {"run", "test", "services"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], [a for a in argv[1:] if a != "--"]
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    # `services`: start the embedded servers and print their URLs (for manual use).
+    start_services()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""GET /api/v1/events — the HTTP fallback: the same events, auth and isolation as the socket."""
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from realtime import channels as registry
+from realtime.selectors import replay
+
+MAX_LIMIT = 1000
+
+
+class EventsView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", OpenApiTypes.INT, description="Last event id the client has (default 0)."),
+            OpenApiParameter("channels", OpenApiTypes.STR, description="Comma-separated; default all channels."),
+            OpenApiParameter("user_id", OpenApiTypes.INT, description="Staff only: watch another user."),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most {MAX_LIMIT}."),
+        ],
+        responses=inline_serializer(
+            "EventPage",
+            {
+                "events": serializers.ListField(child=serializers.DictField()),
+                "last_event_id": serializers.IntegerField(),
+                "resync_required": serializers.BooleanField(),
+            },
+        ),
+    )
+    def get(self, request):
+        params = request.query_params
+        after, limit = _non_negative(params, "after", 0), _non_negative(params, "limit", MAX_LIMIT)
+        names = [c.strip() for c in params.get("channels", "").split(",") if c.strip()] or list(registry.CHANNELS)
+        for name in names:
+            try:
+                registry.validate(name, request.user)
+            except registry.ChannelError as exc:
+                if exc.code == "forbidden_channel":
+                    raise PermissionDenied(str(exc))
+                raise ValidationError({"channels": [str(exc)]})
+        watched = request.user.id
+        wanted = params.get("user_id")
+        if wanted not in (None, "", str(request.user.id)):
+            if not request.user.is_staff:
+                raise PermissionDenied("user_id must be your own.")
+            if not wanted.isdigit() or not get_user_model().objects.filter(pk=int(wanted)).exists():
+                raise NotFound("No such user.")
+            watched = int(wanted)
+        result = replay(watched, names, after, limit=min(max(limit, 1), MAX_LIMIT))
+        return Response(
+            {
+                "events": [event.envelope() for event in result.events],
+                "last_event_id": result.last_event_id,
+                "resync_required": result.resync_required,
+            }
+        )
+
+
+def _non_negative(params, name, default):
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    if not value.isdigit():
+        raise ValidationError({name: ["Must be a non-negative integer."]})
+    return int(value)

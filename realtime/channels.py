@@ -1,0 +1,50 @@
+"""The channel registry: names, who may join them, and their Redis group names.
+
+A user's subscription to channel C joins `user.<id>.C` (their own events) and
+`global.C` (events for everyone, published with user=None: scraping, system, …).
+Staff may subscribe to `C:all`, the staff view, which joins `staff.C`: every
+user's events on C.
+"""
+CHANNELS = (
+    "jobs", "applications", "recommendations", "skills", "followups",
+    "interviews", "system", "bot", "scraping", "submissions",
+)
+GLOBAL_CHANNELS = frozenset({"scraping", "system"})
+STAFF_SUFFIX = ":all"
+
+
+class ChannelError(ValueError):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def base_channel(name: str) -> str:
+    return name[: -len(STAFF_SUFFIX)] if name.endswith(STAFF_SUFFIX) else name
+
+
+def is_staff_view(name: str) -> bool:
+    return name.endswith(STAFF_SUFFIX)
+
+
+def validate(name: str, user) -> str:
+    """Return the channel name if `user` may subscribe to it, else raise ChannelError."""
+    if not isinstance(name, str) or base_channel(name) not in CHANNELS:
+        raise ChannelError("unknown_channel", f"Unknown channel {str(name)[:50]!r}. Known: {', '.join(CHANNELS)}.")
+    if is_staff_view(name) and not user.is_staff:
+        raise ChannelError("forbidden_channel", f"{name} is the staff view; only staff may subscribe.")
+    return name
+
+
+def groups_for(name: str, user_id: int) -> list[str]:
+    """Redis groups a subscription to `name` (for the watched user) joins."""
+    base = base_channel(name)
+    if is_staff_view(name):
+        return [f"staff.{base}", f"global.{base}"]
+    return [f"user.{user_id}.{base}", f"global.{base}"]
+
+
+def groups_to_publish(user_id: int | None, channel: str) -> list[str]:
+    if user_id is None:
+        return [f"global.{channel}"]
+    return [f"user.{user_id}.{channel}", f"staff.{channel}"]

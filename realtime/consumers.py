@@ -1,0 +1,272 @@
+"""The WebSocket endpoint /api/v1/ws (protocol: docs/realtime.md).
+
+One consumer per connection. It authenticates (4401 otherwise), joins the Redis
+groups of its channels, replays missed events from the log on `?last_event_id=`,
+then forwards live events, deduplicated by id. Bad input gets `system.error` and
+the connection stays; sustained abuse closes it with 4429.
+"""
+import asyncio
+import json
+import secrets
+import time
+from collections import deque
+from urllib.parse import parse_qs, urlparse
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http.request import validate_host
+
+from realtime import channels as registry
+from realtime import presence
+from realtime.models import envelope, iso
+from realtime.selectors import replay
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_PING_TIMEOUT = 4408
+CLOSE_ABUSE = 4429
+ABUSE_WINDOW_SECONDS = 10.0
+FLOOD_FACTOR = 5  # this many times the per-second limit in one second closes at once
+SENT_IDS_KEPT = 5000
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.connection_id = "conn_" + secrets.token_hex(8)
+        self.subscriptions: dict[str, list[str]] = {}
+        self.sent_ids: set[int] = set()
+        self.sent_order: deque[int] = deque()
+        self.ping_task = None
+        self.closed = False
+        self.last_pong = time.monotonic()
+        self.window_start, self.window_count, self.window_warned = time.monotonic(), 0, False
+        self.strikes: deque[float] = deque()
+
+        user = self.scope.get("user")
+        subprotocol = "bearer" if self.scope.get("auth_via") == "subprotocol" else None
+        if user is None or not user.is_authenticated:
+            return await self.refuse(CLOSE_UNAUTHENTICATED, subprotocol)
+        if self.scope.get("auth_method") == "session" and not self.origin_allowed():
+            return await self.refuse(CLOSE_FORBIDDEN, subprotocol)
+        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
+        self.user = user
+        self.watched_id = user.id
+        wanted = (query.get("user_id") or [None])[0]
+        if wanted not in (None, "", str(user.id)):
+            if not user.is_staff:  # a user_id never grants access by itself
+                return await self.refuse(CLOSE_FORBIDDEN, subprotocol)
+            if not wanted.isdigit() or not await self.user_exists(int(wanted)):
+                return await self.refuse(CLOSE_NOT_FOUND, subprotocol)
+            self.watched_id = int(wanted)
+
+        await self.accept(subprotocol)
+        errors = []
+        requested = [c.strip() for c in ",".join(query.get("channels", [])).split(",") if c.strip()]
+        for name in requested[: len(registry.CHANNELS) * 2]:
+            try:
+                await self.join(registry.validate(name, user))
+            except registry.ChannelError as exc:
+                errors.append(exc)
+        await self.send_message(
+            "system.connected",
+            {
+                "connection_id": self.connection_id,
+                "user_id": str(self.watched_id),
+                "channels": list(self.subscriptions),
+                "message": "Connected to WebSocket server",
+                "timestamp": iso_now(),
+            },
+        )
+        for exc in errors:
+            await self.send_error(exc.code, str(exc))
+        last = (query.get("last_event_id") or [None])[0]
+        if last not in (None, ""):
+            if last.isdigit():
+                await self.replay_after(int(last))
+            else:
+                await self.send_error("invalid_last_event_id", "last_event_id must be a non-negative integer.")
+        self.ping_task = asyncio.ensure_future(self.ping_loop())
+
+    async def refuse(self, code, subprotocol=None):
+        """Accept then close, so the client sees our close code (a bare reject is an HTTP 403)."""
+        self.closed = True
+        await self.accept(subprotocol)
+        await self.close(code=code)
+
+    def origin_allowed(self) -> bool:
+        """Cookie-authenticated sockets must come from our own pages (no cross-site hijacking)."""
+        origin = dict(self.scope.get("headers", [])).get(b"origin")
+        if origin is None:
+            return True  # not a browser: browsers always send Origin on WebSockets
+        host = urlparse(origin.decode(errors="replace")).hostname or ""
+        allowed = settings.ALLOWED_HOSTS or ([".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+        return validate_host(host, allowed)
+
+    @database_sync_to_async
+    def user_exists(self, user_id):
+        return get_user_model().objects.filter(pk=user_id).exists()
+
+    # --- subscriptions ------------------------------------------------------
+
+    async def join(self, name):
+        if name in self.subscriptions:
+            return
+        groups = registry.groups_for(name, self.watched_id)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.subscriptions[name] = groups
+        await presence.add(name, self.connection_id)
+
+    async def leave(self, name):
+        groups = self.subscriptions.pop(name, [])
+        still_needed = {g for other in self.subscriptions.values() for g in other}
+        for group in groups:
+            if group not in still_needed:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        await presence.remove(name, self.connection_id)
+
+    async def replay_after(self, after: int):
+        result = await database_sync_to_async(replay)(self.watched_id, list(self.subscriptions), after)
+        if result.resync_required:
+            await self.send_message(
+                "system.resync_required",
+                {"last_event_id": result.last_event_id, "message": "Missed events are past the retention window; reload."},
+            )
+            return
+        for event in result.events:
+            await self.send_event(event.envelope())
+
+    # --- messages from the client -------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closed:
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if not self.within_rate():
+            return
+        if size > settings.REALTIME_MAX_FRAME_BYTES:
+            return await self.reject_input("frame_too_large", f"Frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes.")
+        try:
+            message = json.loads(text_data if text_data is not None else bytes_data.decode())
+        except (ValueError, UnicodeDecodeError):
+            return await self.reject_input("invalid_json", "Messages must be JSON objects.")
+        if not isinstance(message, dict) or not isinstance(message.get("action"), str):
+            return await self.reject_input("invalid_message", 'Messages look like {"action": "subscribe", "channel": "jobs"}.')
+        handler = {
+            "subscribe": self.action_subscribe,
+            "unsubscribe": self.action_unsubscribe,
+            "list_channels": self.action_list_channels,
+            "pong": self.action_pong,
+        }.get(message["action"])
+        if handler is None:
+            return await self.reject_input("unknown_action", f"Unknown action {message['action'][:50]!r}.")
+        await handler(message)
+
+    def within_rate(self) -> bool:
+        now = time.monotonic()
+        if now - self.window_start >= 1.0:
+            self.window_start, self.window_count, self.window_warned = now, 0, False
+        self.window_count += 1
+        limit = settings.REALTIME_MAX_MESSAGES_PER_SECOND
+        if self.window_count <= limit:
+            return True
+        if self.window_count > limit * FLOOD_FACTOR and not self.closed:
+            self.closed = True  # a flood, not a burst: hang up now
+            asyncio.ensure_future(self.close(code=CLOSE_ABUSE))
+            return False
+        if not self.window_warned:  # one error per window, not one per dropped frame
+            self.window_warned = True
+            asyncio.ensure_future(
+                self.reject_input(
+                    "rate_limited",
+                    f"More than {settings.REALTIME_MAX_MESSAGES_PER_SECOND} messages per second; messages dropped.",
+                )
+            )
+        return False
+
+    async def reject_input(self, code, message):
+        await self.send_error(code, message)
+        now = time.monotonic()
+        self.strikes.append(now)
+        while self.strikes and now - self.strikes[0] > ABUSE_WINDOW_SECONDS:
+            self.strikes.popleft()
+        if len(self.strikes) >= settings.REALTIME_ABUSE_STRIKES and not self.closed:
+            self.closed = True
+            await self.close(code=CLOSE_ABUSE)
+
+    async def action_subscribe(self, message):
+        try:
+            name = registry.validate(message.get("channel"), self.user)
+        except registry.ChannelError as exc:
+            return await self.reject_input(exc.code, str(exc))
+        await self.join(name)
+        await self.send_message(
+            "system.subscribed", {"channel": name, "subscriber_count": await presence.count(name)}
+        )
+
+    async def action_unsubscribe(self, message):
+        name = message.get("channel")
+        if name not in self.subscriptions:
+            return await self.reject_input("not_subscribed", f"Not subscribed to {str(name)[:50]!r}.")
+        await self.leave(name)
+        await self.send_message("system.unsubscribed", {"channel": name})
+
+    async def action_list_channels(self, message):
+        await self.send_message("system.channels", {"channels": list(self.subscriptions)})
+
+    async def action_pong(self, message):
+        self.last_pong = time.monotonic()
+
+    # --- messages to the client ---------------------------------------------
+
+    async def realtime_event(self, message):
+        """A live event from a Redis group (handler for type 'realtime.event')."""
+        await self.send_event(message["event"])
+
+    async def send_event(self, event: dict):
+        event_id = event.get("id")
+        if event_id in self.sent_ids or self.closed:
+            return  # replayed already, or arrived through two groups
+        self.sent_ids.add(event_id)
+        self.sent_order.append(event_id)
+        if len(self.sent_order) > SENT_IDS_KEPT:
+            self.sent_ids.discard(self.sent_order.popleft())
+        await self.send(text_data=json.dumps(event))
+
+    async def send_message(self, type_, data):
+        if not self.closed:
+            await self.send(text_data=json.dumps(envelope(None, type_, "system", data)))
+
+    async def send_error(self, code, message):
+        await self.send_message("system.error", {"code": code, "message": message})
+
+    async def ping_loop(self):
+        interval, timeout = settings.REALTIME_PING_INTERVAL, settings.REALTIME_PING_TIMEOUT
+        while not self.closed:
+            await asyncio.sleep(min(interval, timeout))
+            if time.monotonic() - self.last_pong > timeout:
+                self.closed = True
+                await self.close(code=CLOSE_PING_TIMEOUT)
+                return
+            await self.send_message("system.ping", {"timestamp": iso_now()})
+            for name in list(self.subscriptions):
+                await presence.add(name, self.connection_id)
+
+    async def disconnect(self, code):
+        self.closed = True
+        if self.ping_task:
+            self.ping_task.cancel()
+        for name in list(getattr(self, "subscriptions", {})):
+            try:
+                await self.leave(name)
+            except Exception:  # Redis gone: groups expire on their own
+                pass
+
+
+def iso_now():
+    from django.utils import timezone
+
+    return iso(timezone.now())

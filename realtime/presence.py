@@ -1,0 +1,51 @@
+"""Subscriber counts per channel (for `system.subscribed`), kept in Redis.
+
+Each connection is a member of a sorted set scored by when it was last seen
+(refreshed with every ping), so connections of a crashed server age out.
+Presence is a nicety: if Redis is unreachable the count is null.
+"""
+import asyncio
+import time
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+_clients: dict = {}
+
+
+def _client():
+    loop = asyncio.get_running_loop()
+    client = _clients.get(id(loop))
+    if client is None:
+        client = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        _clients.clear()  # clients of finished loops (tests) are unusable
+        _clients[id(loop)] = client
+    return client
+
+
+def _key(channel):
+    return f"{settings.REDIS_PREFIX}:subs:{channel}"
+
+
+async def add(channel, connection_id):
+    try:
+        await _client().zadd(_key(channel), {connection_id: time.time()})
+    except Exception:
+        pass
+
+
+async def remove(channel, connection_id):
+    try:
+        await _client().zrem(_key(channel), connection_id)
+    except Exception:
+        pass
+
+
+async def count(channel):
+    horizon = time.time() - settings.REALTIME_PING_INTERVAL * 3 - 10
+    try:
+        client = _client()
+        await client.zremrangebyscore(_key(channel), "-inf", horizon)
+        return await client.zcard(_key(channel))
+    except Exception:
+        return None

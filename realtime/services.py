@@ -1,0 +1,87 @@
+"""publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+from realtime.channels import CHANNELS, groups_to_publish
+from realtime.models import Event
+
+logger = logging.getLogger(__name__)
+
+
+# Any constant key: the transaction-level advisory lock that orders event ids.
+EVENT_ORDER_LOCK = 0x4A6F62656C6978  # "Jobelix"
+
+
+def publish(user, channel: str, type: str, data: dict) -> Event:
+    """Store the event in the caller's transaction; send it through Redis once that commits.
+
+    If Redis is down the event is still stored: clients get it on resume
+    (`?last_event_id=`) or from `GET /api/v1/events`. `user` None = global event.
+
+    Event ids must appear in commit order, or a client resuming "after N" could
+    skip an event that committed late with a smaller id. So the insert takes a
+    transaction-level advisory lock, held until commit: call publish() as the
+    last write of a transaction to keep that lock short.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    # Normalise to JSON types now, so the stored row and the live message are identical.
+    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+        event = Event.objects.create(user=user, channel=channel, type=type, data=payload)
+        transaction.on_commit(lambda: send_event(event))
+    return event
+
+
+def send_event(event: Event) -> bool:
+    """Push a stored event to its Redis groups; never raises (the log has it)."""
+    message = {"type": "realtime.event", "event": event.envelope()}
+    try:
+        layer = get_channel_layer()
+        for group in groups_to_publish(event.user_id, event.channel):
+            async_to_sync(layer.group_send)(group, message)
+        return True
+    except Exception as exc:
+        logger.warning("event %s stored but not sent live (%s); clients will resume it", event.id, exc)
+        return False
+
+
+def broadcast(type: str, message: str, severity: str = "info", action_required: bool = False) -> Event:
+    """A system notification or maintenance notice to everyone (sent by staff from the admin)."""
+    if type not in {"system.notification", "system.maintenance"}:
+        raise ValueError("broadcasts are system.notification or system.maintenance")
+    with transaction.atomic():
+        return publish(
+            None, "system", type, {"message": message, "severity": severity, "action_required": action_required}
+        )
+
+
+def purge_old_events(retention_hours: int) -> int:
+    """Delete events older than the retention window and remember how far it went."""
+    from datetime import timedelta
+
+    from django.db.models import F, Max
+    from django.db.models.functions import Greatest
+    from django.utils import timezone
+
+    from realtime.models import PurgeMark
+
+    cutoff = timezone.now() - timedelta(hours=retention_hours)
+    with transaction.atomic():
+        old = Event.objects.filter(created_at__lt=cutoff)
+        highest = old.aggregate(m=Max("id"))["m"]
+        if highest is None:
+            return 0
+        deleted, _ = old.delete()
+        PurgeMark.objects.get_or_create(pk=1)
+        PurgeMark.objects.filter(pk=1).update(
+            purged_up_to=Greatest(F("purged_up_to"), highest), purged_at=timezone.now()
+        )
+    return deleted

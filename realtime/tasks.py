@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.conf import settings
+
+from realtime import services
+
+
+@shared_task(acks_late=True)
+def purge_old_events() -> int:
+    """Beat task: drop events past the retention window (idempotent)."""
+    return services.purge_old_events(settings.REALTIME_RETENTION_HOURS)

@@ -1,0 +1,100 @@
+"""Companies to scrape, scrape runs with per-company progress, and the jobs table."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Company(models.Model):
+    class Source(models.TextChoices):
+        GREENHOUSE = "greenhouse", "Greenhouse"
+        LEVER = "lever", "Lever"
+        ASHBY = "ashby", "Ashby"
+        JSONLD = "jsonld", "Career page (schema.org JobPosting)"
+
+    name = models.CharField(max_length=200)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    board_token = models.CharField(max_length=200, blank=True, help_text="Greenhouse/Lever/Ashby board name.")
+    career_url = models.URLField(max_length=500, blank=True, help_text="Career page with JSON-LD JobPostings.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.name
+
+
+class ScrapeRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        STOPPED = "stopped"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.FloatField(default=0, help_text="Overall progress, 0-100.")
+    current_stage = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    jobs_found = models.PositiveIntegerField(default=0)
+    jobs_new = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Run #{self.pk} ({self.status})"
+
+
+class CompanyScrape(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    run = models.ForeignKey(ScrapeRun, on_delete=models.CASCADE, related_name="company_scrapes")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="scrapes")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    jobs_found = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        unique_together = [("run", "company")]
+        ordering = ["company__name"]
+
+
+class JobPosting(models.Model):
+    """A job scraped from a company's board; unique per company and external id."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="postings")
+    external_id = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    location = models.CharField(max_length=300, blank=True)
+    remote = models.BooleanField(default=False)
+    department = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    apply_url = models.URLField(max_length=1000, blank=True)
+    description = models.TextField(blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["-first_seen"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "external_id"], name="unique_posting_per_company")
+        ]
+
+    def __str__(self):
+        return f"{self.title} — {self.company}"

@@ -1,0 +1,42 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_profile_api_reads_and_updates_only_my_profile(api_client, user, other_user, make_token):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user)}")
+    response = api_client.patch(
+        "/api/v1/profile", {"skills": ["Python", "Django"], "years_experience": 6}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["skills"] == ["Python", "Django"]
+    from accounts.services import get_or_create_profile
+
+    assert get_or_create_profile(other_user).skills == []
+
+
+def test_profile_api_rejects_bad_types(api_client, user):
+    api_client.force_login(user)
+    response = api_client.patch("/api/v1/profile", {"years_experience": -3, "skills": "python"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"years_experience", "skills"}
+
+
+def test_profile_page_saves_comma_separated_skills(session_client, user):
+    page = session_client.get("/profile/")
+    csrf = page.cookies["csrftoken"].value
+    response = session_client.post(
+        "/profile/",
+        {"skills": "Python, Kubernetes ,, Go", "years_experience": 4, "remote_preference": "remote",
+         "desired_titles": "Backend Engineer", "locations": "Berlin"},
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert response.status_code == 302
+    user.profile.refresh_from_db()
+    assert user.profile.skills == ["Python", "Kubernetes", "Go"]
+
+
+def test_pages_need_login(client):
+    for path in ["/dashboard/", "/profile/", "/tokens/"]:
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")

@@ -1,0 +1,162 @@
+"""API tokens: hashed storage, Bearer and body auth, scopes, revocation, JSON errors."""
+import pytest
+
+from accounts.models import ApiToken, hash_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_is_stored_only_as_a_hash(user, make_token):
+    raw = make_token(user)
+    token = ApiToken.objects.get(user=user)
+    assert raw not in {token.token_hash, token.prefix, token.name}
+    assert token.token_hash == hash_token(raw)
+    assert raw.startswith(token.prefix) and len(token.prefix) < len(raw) // 3
+
+
+def test_valid_bearer_token_reads_own_profile_and_marks_token_used(api_client, user, make_token):
+    raw = make_token(user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = api_client.get("/api/v1/profile")
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    assert ApiToken.objects.get(user=user).last_used_at is not None
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer jbx_not-a-real-token", "Bearer", "Token abc", "Bearer a b", "Bearer " + "x" * 500],
+)
+def test_bad_or_malformed_tokens_get_401_json(api_client, header):
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+    response = api_client.get("/api/v1/profile")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert "error" in response.json()
+
+
+def test_missing_credentials_get_401_json(api_client):
+    response = api_client.get("/api/v1/profile")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Authentication credentials were not provided."}
+
+
+def test_revoked_token_is_refused(api_client, user, make_token, session_client):
+    raw = make_token(user)
+    token = ApiToken.objects.get(user=user)
+    page = session_client.get("/tokens/")
+    csrf = page.cookies["csrftoken"].value
+    response = session_client.post(f"/tokens/{token.pk}/revoke", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 302
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/profile").status_code == 401
+
+
+def test_another_user_cannot_revoke_my_token(user, other_user, make_token):
+    from accounts.services import revoke_token
+
+    make_token(user)
+    token = ApiToken.objects.get(user=user)
+    assert revoke_token(other_user, token.pk) is False
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_wrong_scope_is_403_json(user, make_token):
+    """A scope-checked endpoint refuses a token of the other scope with 403 and a JSON error."""
+    from django.urls import path
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from accounts.auth import require_scope
+
+    class WorkerOnly(APIView):
+        permission_classes = [require_scope("worker", allow_session=False)]
+
+        def get(self, request):
+            return Response({"ok": True})
+
+    view = WorkerOnly.as_view()
+    factory = APIRequestFactory()
+    bot = view(factory.get("/x", HTTP_AUTHORIZATION=f"Bearer {make_token(user, 'bot')}"))
+    bot.render()
+    assert bot.status_code == 403
+    assert "worker" in bot.data["error"]
+    worker = view(factory.get("/x", HTTP_AUTHORIZATION=f"Bearer {make_token(user, 'worker')}"))
+    assert worker.status_code == 200
+
+
+def test_body_token_authenticates_the_bot_protocol(user, make_token):
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from accounts.auth import BodyTokenAuthentication
+
+    class Echo(APIView):
+        authentication_classes = [BodyTokenAuthentication]
+
+        def post(self, request):
+            return Response({"user": request.user.username, "scope": request.auth.scope})
+
+    factory = APIRequestFactory()
+    ok = Echo.as_view()(factory.post("/x", {"token": make_token(user)}, format="json"))
+    assert ok.status_code == 200 and ok.data == {"user": "alice", "scope": "bot"}
+    bad = Echo.as_view()(factory.post("/x", {"token": "jbx_wrong"}, format="json"))
+    assert bad.status_code == 401
+    not_a_string = Echo.as_view()(factory.post("/x", {"token": 12345}, format="json"))
+    assert not_a_string.status_code == 401
+
+
+def test_tokens_page_shows_a_new_token_once(session_client, user):
+    page = session_client.get("/tokens/")
+    csrf = page.cookies["csrftoken"].value
+    created = session_client.post("/tokens/", {"name": "laptop bot", "scope": "bot"}, HTTP_X_CSRFTOKEN=csrf)
+    assert created.status_code == 200
+    raw = created.context["created"]["raw"]
+    assert raw in created.content.decode()
+    again = session_client.get("/tokens/")
+    assert raw not in again.content.decode()
+    assert "laptop bot" in again.content.decode()
+
+
+def test_token_names_are_escaped_on_the_tokens_page(session_client, user):
+    from accounts.services import create_token
+
+    create_token(user, "<script>alert(1)</script>", "bot")
+    html = session_client.get("/tokens/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_token_api_needs_a_session_not_a_token(api_client, user, make_token):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user)}")
+    response = api_client.post("/api/v1/tokens", {"name": "x", "scope": "bot"}, format="json")
+    assert response.status_code == 403
+
+
+def test_token_api_create_list_revoke(api_client, user):
+    api_client.force_login(user)
+    created = api_client.post("/api/v1/tokens", {"name": "ci worker", "scope": "worker"}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert body["token"].startswith("jbx_") and body["scope"] == "worker"
+    listed = api_client.get("/api/v1/tokens").json()
+    assert [t["name"] for t in listed] == ["ci worker"] and "token" not in listed[0]
+    assert api_client.delete(f"/api/v1/tokens/{body['id']}").status_code == 204
+    assert api_client.delete(f"/api/v1/tokens/{body['id']}").status_code == 404
+
+
+def test_invalid_scope_is_a_400_with_field_errors(api_client, user):
+    api_client.force_login(user)
+    response = api_client.post("/api/v1/tokens", {"name": "x", "scope": "root"}, format="json")
+    assert response.status_code == 400
+    assert "scope" in response.json()["fields"]
+
+
+def test_unknown_api_path_is_json_404(api_client, user):
+    api_client.force_login(user)
+    response = api_client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found."}
