@@ -1,6 +1,7 @@
 """The bot against the sandbox board in real headless Chromium, reporting through a recording reporter."""
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,18 @@ def run_bot(board, out: Path, reporter, profile=None, api=None, llm=None, **conf
     cfg = RunConfig(board_url=board.url, board_email=DEMO_EMAIL, board_password=DEMO_PASSWORD, output_dir=out,
                     profile_path=profile_path, **{"daily_cap": None, **config})
     runner = BotRunner(cfg, reporter, api, ConsoleProgress(quiet=True), llm=llm)
-    return runner, runner.run()
+    return runner, run_in_thread(runner)
+
+
+def run_in_thread(runner):
+    """Run as the bot does in its own process: Playwright's sync API wants a thread without an event
+    loop, and the session's browser fixture may hold this one."""
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("result", runner.run()))
+    worker.start()
+    worker.join(240)
+    assert "result" in box, "the run did not finish"
+    return box["result"]
 
 
 def test_full_run_reports_each_step_and_exact_stats(sandbox_board, tmp_path, chromium_path):
@@ -166,7 +178,7 @@ def test_refused_login_fails_the_run_and_closes_the_browser(sandbox_board, tmp_p
     cfg = RunConfig(board_url=sandbox_board.url, board_email=DEMO_EMAIL, board_password="wrong",
                     output_dir=tmp_path / "out", profile_path=profile_path, **config)
     runner = BotRunner(cfg, reporter, None, ConsoleProgress(quiet=True))
-    result = runner.run()
+    result = run_in_thread(runner)
     assert (result.outcome, result.exit_code) == ("failed", 1)
     success, error = reporter.completion()
     assert success is False and "refused the login" in error and "Invalid email or password" in error
