@@ -127,7 +127,9 @@ class Answerer:
     def _would_relocate(self, job: JobDetails) -> bool:
         city = job.location.split(",")[0].strip().lower()
         if city and any(city in loc.lower() or loc.lower() in job.location.lower() for loc in self.profile.locations):
-            return True
+            return True  # already where the job is
+        if self.profile.willing_to_relocate is not None:
+            return self.profile.willing_to_relocate
         return self.profile.remote_preference in RELOCATION_OK
 
     @staticmethod

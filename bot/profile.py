@@ -62,6 +62,8 @@ class Profile:
     salary_expectation: float | None = None
     work_authorization: str = ""  # free text, e.g. "EU citizen", "Requires visa sponsorship"
     resume_text: str = ""
+    headline: str = ""
+    willing_to_relocate: bool | None = None  # None when the server does not say
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Profile":
@@ -87,6 +89,9 @@ class Profile:
             salary_expectation=_as_number(data.get("salary_expectation")),
             work_authorization=str(auth or "").strip(),
             resume_text=str(data.get("resume_text") or "").strip(),
+            headline=str(data.get("headline") or "").strip(),
+            willing_to_relocate=(data["willing_to_relocate"] if isinstance(data.get("willing_to_relocate"), bool)
+                                 else None),
         )
 
     @classmethod

@@ -79,7 +79,7 @@ def tailor(profile: Profile, job: JobDetails) -> TailoredResume:
     focus = ", ".join(matched[:4]) if matched else ", ".join(skills[:3])
     summary = f"{years_text} relevant to the {job.title} role at {job.company}"
     summary += f", with hands-on work in {focus}." if focus else "."
-    headline = profile.desired_titles[0] if profile.desired_titles else job.title
+    headline = profile.headline or (profile.desired_titles[0] if profile.desired_titles else job.title)
     return TailoredResume(
         name=profile.name or "Candidate", email=profile.email, phone=profile.phone, headline=headline,
         summary=summary, skills=skills, matched_skills=matched,

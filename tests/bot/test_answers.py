@@ -53,6 +53,12 @@ def test_rules_follow_the_profile_not_a_default(profile_data):
     assert answers["relocation"] == "yes"  # hybrid workers would move
     remote_only = Answerer(Profile.from_dict({**profile_data, "locations": ["Remote"]}))
     assert remote_only.answer_all(form(1011), job_details(1011))["relocation"] == "no"
+    # The profile's explicit willingness wins over the preference.
+    willing = Answerer(Profile.from_dict({**profile_data, "locations": ["Remote"], "willing_to_relocate": True}))
+    assert willing.answer_all(form(1011), job_details(1011))["relocation"] == "yes"
+    unwilling = Profile.from_dict({**profile_data, "remote_preference": "any", "willing_to_relocate": False})
+    assert Answerer(unwilling).answer_all(form(1011), job_details(1011))["relocation"] == "no"
+    assert Answerer(unwilling).answer_all(form(1002), job_details(1002))["relocation"] == "yes"  # Berlin
     # Ruby is not one of her skills: 0 years, not her total.
     go = Answerer(Profile.from_dict(profile_data)).answer_all(form(1003), job_details(1003))
     assert go["skill_years"] == "0"
