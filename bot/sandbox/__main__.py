@@ -15,9 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     parser.add_argument("--slow-seconds", type=float, default=2.0,
                         help="delay of the deliberately slow application page (default 2.0)")
+    parser.add_argument("--page-delay", type=float, default=0.0,
+                        help="delay added to every job page, e.g. 1.5 to watch a run on the dashboard (default 0)")
     parser.add_argument("--page-size", type=int, default=5, help="search results per page (default 5)")
     args = parser.parse_args(argv)
-    board = SandboxBoard(args.host, args.port, slow_seconds=args.slow_seconds, page_size=args.page_size)
+    board = SandboxBoard(args.host, args.port, slow_seconds=args.slow_seconds, page_size=args.page_size,
+                         page_delay=args.page_delay)
     print(f"Sandbox job board on {board.url} ({len(JOBS)} jobs; demo login {DEMO_EMAIL} / {DEMO_PASSWORD})",
           flush=True)
     try:

@@ -54,6 +54,7 @@ class BoardState:
 
     slow_seconds: float = 2.0
     page_size: int = 5
+    page_delay: float = 0.0  # added to every job and form page (demos you can watch, stop tests)
     sessions: dict[str, str] = field(default_factory=dict)
     applications: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
@@ -146,6 +147,8 @@ class BoardHandler(BaseHTTPRequestHandler):
         if parts[:1] == ["jobs"]:
             if not self._account():
                 return self._redirect("/login?" + urlencode({"next": self.path}))
+            if self.state.page_delay > 0:
+                time.sleep(self.state.page_delay)
             if len(parts) == 1:
                 return self._search(query)
             job = _job_from(parts[1])
@@ -392,8 +395,9 @@ def _validate(job: SandboxJob, values: dict[str, str], files: dict) -> list[str]
 class SandboxBoard:
     """A running board: `url`, `state`, `applications()`, `close()`. Serves from a daemon thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 2.0, page_size: int = 5):
-        self.state = BoardState(slow_seconds=slow_seconds, page_size=page_size)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 2.0, page_size: int = 5,
+                 page_delay: float = 0.0):
+        self.state = BoardState(slow_seconds=slow_seconds, page_size=page_size, page_delay=page_delay)
         handler = type("BoundBoardHandler", (BoardHandler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True

@@ -113,7 +113,7 @@ def test_run_completes_with_exact_stats_and_fills_the_tracker(live, board, job_s
 
 def test_stop_from_the_dashboard_ends_the_run_stopped(live, job_seeker, tmp_path):
     user, token = job_seeker
-    with SandboxBoard(slow_seconds=2) as slow_board:
+    with SandboxBoard(page_delay=1.0) as slow_board:
         proc = run_bot(token, live.url, slow_board.url, tmp_path / "out", wait=False)
         deadline = time.monotonic() + 120
         while not slow_board.applications():
@@ -132,7 +132,7 @@ def test_stop_from_the_dashboard_ends_the_run_stopped(live, job_seeker, tmp_path
     assert len(tracked(user)) == received
 
 
-def test_a_dead_server_does_not_crash_the_bot(board, job_seeker, tmp_path):
+def test_a_dead_server_does_not_crash_the_bot(transactional_db, board, job_seeker, tmp_path):
     _, token = job_seeker
     result = run_bot(token, "http://127.0.0.1:9", board.url, tmp_path / "out")
     assert result.returncode == 1
