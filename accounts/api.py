@@ -24,8 +24,8 @@ class ProfileView(APIView):
         return Response(serializer.data)
 
 
-class TokenListView(APIView):
-    """GET/POST /api/v1/tokens — managing tokens needs a logged-in browser session."""
+class SessionOnlyView(APIView):
+    """Managing tokens needs a logged-in browser session, never a token."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -33,6 +33,10 @@ class TokenListView(APIView):
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied("Tokens are managed from a logged-in session, not with a token.")
+
+
+class TokenListView(SessionOnlyView):
+    """GET/POST /api/v1/tokens."""
 
     @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request):
@@ -50,7 +54,9 @@ class TokenListView(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class TokenDetailView(TokenListView):
+class TokenDetailView(SessionOnlyView):
+    """DELETE /api/v1/tokens/{id} revokes one of your tokens."""
+
     @extend_schema(responses={204: None})
     def delete(self, request, token_id: int):
         if not services.revoke_token(request.user, token_id):

@@ -32,7 +32,7 @@ def check_redis():
 def check_celery():
     from jobelix.celery import app
 
-    replies = app.control.ping(timeout=1.0)
+    replies = app.control.ping(timeout=1.0, limit=1)
     if not replies:
         raise RuntimeError("no Celery worker answered the ping")
     return {"workers": sorted(name for reply in replies for name in reply)}

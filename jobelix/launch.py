@@ -2,6 +2,7 @@
 
     python -m jobelix.launch run     # embedded servers, migrate, bootstrap users, run all processes
     python -m jobelix.launch test -- [pytest args]
+    python -m jobelix.launch bench -- [bench/script.py …]
 
 Embedded PostgreSQL/Redis start only when DATABASE_URL / REDIS_URL are unset.
 Ctrl-C (or SIGTERM) stops every process started here, embedded servers included.
@@ -140,9 +141,47 @@ def test(pytest_args: list[str]) -> int:
         stop_services(stoppers)
 
 
+def fresh_database(name: str) -> str:
+    """(Re)create database `name` on the configured server; return its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench(scripts: list[str]) -> int:
+    """Run bench/ scripts (all by default) on a fresh `jobelix_bench` database; they print figures."""
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ["JOBELIX_TEST_RUN_ID"] = "bench" + secrets.token_hex(3)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+    stoppers = start_services()
+    try:
+        os.environ["DATABASE_URL"] = fresh_database("jobelix_bench")
+        manage("migrate", "--noinput", "-v", "0")
+        if not scripts:
+            scripts = sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "bench").glob("*.py")
+                             if not p.name.startswith("_"))
+        failed = 0
+        for script in scripts:
+            print(f"\n=== {script}", flush=True)
+            failed += subprocess.call([PYTHON, script], cwd=BASE_DIR) != 0
+        return 1 if failed else 0
+    finally:
+        stop_services(stoppers)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in {"run", "test", "services"}:
+    if not argv or argv[0] not in {"run", "test", "bench", "services"}:
         print(__doc__)
         return 2
     command, rest = argv[0], [a for a in argv[1:] if a != "--"]
@@ -150,6 +189,8 @@ def main(argv=None) -> int:
         return run()
     if command == "test":
         return test(rest)
+    if command == "bench":
+        return bench(rest)
     # `services`: start the embedded servers and print their URLs (for manual use).
     start_services()
     return 0

@@ -113,7 +113,7 @@ def test_database_url() -> str:
 
 
 def child_env(**overrides) -> dict:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({"DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1", "DB_CONN_MAX_AGE": "0"})
     env.update({k: str(v) for k, v in overrides.items()})
     return env
@@ -210,11 +210,17 @@ def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
         "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", node,
     ]
     worker = Process(name, cmd, child_env(**overrides), process_dir).start(wait_port=False)
+    pinger = app
+    if overrides.get("REDIS_URL"):  # a worker on another Redis: ping it there
+        from celery import Celery
+
+        pinger = Celery(broker=overrides["REDIS_URL"])
+        pinger.conf.broker_transport_options = app.conf.broker_transport_options
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if worker.proc.poll() is not None:
             raise RuntimeError(f"Celery worker exited:\n{worker.log()}")
-        if app.control.ping(destination=[node], timeout=0.5):
+        if pinger.control.ping(destination=[node], timeout=0.5):
             worker.node = node
             return worker
     worker.stop()
