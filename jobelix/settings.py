@@ -5,6 +5,8 @@ embedded PostgreSQL and Redis when they are not given; in production set them to
 the managed services. See README "Configuration".
 """
 import os
+import shlex
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -192,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "realtime.tasks.purge_old_events",
         "schedule": 3600.0,
     },
+    "sessions-reap-stale": {
+        "task": "sessions_app.tasks.reap_stale_sessions",
+        "schedule": 60.0,
+    },
 }
 
 # Realtime protocol (docs/realtime.md).
@@ -202,6 +208,19 @@ REALTIME_RETENTION_EVENTS = env_int("REALTIME_RETENTION_EVENTS", 1000)
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_MAX_MESSAGES_PER_SECOND = env_int("REALTIME_MAX_MESSAGES_PER_SECOND", 20)
 REALTIME_ABUSE_STRIKES = env_int("REALTIME_ABUSE_STRIKES", 10)
+
+# Bot sessions (docs/bot-sessions.md).
+BOT_SESSION_STALE_AFTER_SECONDS = env_int("BOT_SESSION_STALE_AFTER_SECONDS", 300)
+BOT_SESSION_RETENTION_DAYS = env_int("BOT_SESSION_RETENTION_DAYS", 0)  # 0 keeps the history forever
+JOBELIX_DEMO_LAUNCH = env_bool("JOBELIX_DEMO_LAUNCH", DEBUG)
+JOBELIX_BOT_COMMAND = shlex.split(env("JOBELIX_BOT_COMMAND", "")) or [
+    sys.executable, "-m", "bot", "--playwright", "{token}"]
+JOBELIX_SANDBOX_BOARD_URL = env("JOBELIX_SANDBOX_BOARD_URL", "http://127.0.0.1:8765")
+
+# Submissions (docs/submissions.md): the callable that applies to one posting, and how
+# many times a submission is tried before a re-run gives up on it.
+SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "submissions.appliers.record_only")
+SUBMISSIONS_MAX_ATTEMPTS = env_int("SUBMISSIONS_MAX_ATTEMPTS", 3)
 
 # Production hardening. TLS is terminated by the reverse proxy, which must set
 # X-Forwarded-Proto (README "Deploying"). HTTPS=0 serves plain HTTP with DEBUG off

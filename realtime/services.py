@@ -1,6 +1,8 @@
 """publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
+import asyncio
 import json
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -43,13 +45,44 @@ def publish(user, channel: str, type: str, data: dict) -> Event:
 def send_event(event: Event) -> bool:
     """Push a stored event to its Redis groups; never raises (the log has it)."""
     message = {"type": "realtime.event", "event": event.envelope()}
-    try:
+
+    def send():
         layer = get_channel_layer()
         for group in groups_to_publish(event.user_id, event.channel):
             async_to_sync(layer.group_send)(group, message)
+
+    try:
+        if _loop_running_here():
+            # async_to_sync refuses to run beside a running loop (e.g. a sync caller
+            # inside an async framework): hand the send to a short-lived thread.
+            outcome = {}
+            worker = threading.Thread(target=lambda: outcome.update(ok=_attempt(send)), daemon=True)
+            worker.start()
+            worker.join()
+            if not outcome.get("ok"):
+                raise RuntimeError("send from helper thread failed")
+        else:
+            send()
         return True
     except Exception as exc:
         logger.warning("event %s stored but not sent live (%s); clients will resume it", event.id, exc)
+        return False
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _attempt(fn) -> bool:
+    try:
+        fn()
+        return True
+    except Exception as exc:
+        logger.warning("live send failed: %s", exc)
         return False
 
 

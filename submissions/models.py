@@ -1,1 +1,92 @@
-"""Models of this app."""
+"""Submission jobs (a batch of applications a user asked for) and their submissions.
+
+Every write goes through ``submissions.services``; the allowed statuses and moves between
+them live in ``submissions.progress_rules``.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from submissions import progress_rules as rules
+
+
+class SubmissionJob(models.Model):
+    """One run of applications for one user, reported on by a worker."""
+
+    class Status(models.TextChoices):
+        PENDING = rules.JOB_PENDING, "Pending"
+        IN_PROGRESS = rules.JOB_IN_PROGRESS, "In progress"
+        COMPLETED = rules.JOB_COMPLETED, "Completed"
+        FAILED = rules.JOB_FAILED, "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submission_jobs")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    progress_percentage = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    current_target = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    applier = models.CharField(
+        max_length=200, blank=True, help_text="Dotted path of the applier this job runs with (SUBMISSIONS_APPLIER when created)."
+    )
+    error_log = models.JSONField(default=list, blank=True, help_text="[{at, message, submission_id?}], oldest first.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="subjob_owner_created")]
+
+    def __str__(self):
+        return f"Submission job {str(self.id)[:8]} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in rules.JOB_FINISHED
+
+    @property
+    def last_error_message(self) -> str:
+        return self.error_log[-1]["message"] if self.error_log else ""
+
+
+class Submission(models.Model):
+    """One application to one job posting inside a submission job."""
+
+    class Status(models.TextChoices):
+        PENDING = rules.SUB_PENDING, "Pending"
+        SUBMITTING = rules.SUB_SUBMITTING, "Submitting"
+        SUBMITTED = rules.SUB_SUBMITTED, "Submitted"
+        APPROVED = rules.SUB_APPROVED, "Approved"
+        FAILED = rules.SUB_FAILED, "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.ForeignKey(SubmissionJob, on_delete=models.CASCADE, related_name="submissions")
+    job_posting = models.ForeignKey(
+        "scraping.JobPosting", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    target_name = models.CharField(max_length=255, help_text="What the worker reports as current_target.")
+    position = models.PositiveIntegerField(default=0, help_text="Order in which the worker applies.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_log = models.JSONField(default=list, blank=True, help_text="[{at, message, status}], oldest first.")
+    last_error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "job_posting"], name="one_submission_per_posting_per_job")
+        ]
+        indexes = [models.Index(fields=["job", "status"], name="submission_job_status")]
+
+    def __str__(self):
+        return f"{self.target_name} ({self.status})"

@@ -1,0 +1,275 @@
+"""Status reporting client for the auto-apply bot.
+
+The bot runs on the user's machine, far from the server, so everything here is
+built to never take the bot down: every HTTP call has a 10 s timeout, every error
+is logged and turned into a ``False`` return, and nothing raises.
+
+Wire format: docs/bot-sessions.md (``/api/autoapply/bot/{start,heartbeat,complete}``).
+This module imports nothing from Django: the bot ships without the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Dict, Optional
+
+import requests
+
+logger = logging.getLogger("bot.reporter")
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_HEARTBEAT_INTERVAL = 45.0
+REQUEST_TIMEOUT = 10
+STAT_KEYS = ("jobs_found", "jobs_applied", "jobs_failed", "credits_used")
+
+
+def heartbeat_interval_from_env(default: float = DEFAULT_HEARTBEAT_INTERVAL) -> float:
+    """``JOBELIX_HEARTBEAT_INTERVAL`` in seconds; a bad or non-positive value keeps the default."""
+    raw = os.environ.get("JOBELIX_HEARTBEAT_INTERVAL")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        logger.warning("[Status] Ignoring JOBELIX_HEARTBEAT_INTERVAL=%r (not a number)", raw)
+        return default
+    return value if value > 0 else default
+
+
+class StatusReporter:
+    """Reports a bot run (start, heartbeats, completion) to the Jobelix server.
+
+    Attributes:
+        session_id: the server's id for this run, set by :meth:`start_session`.
+        stats: the four counters sent with every heartbeat; they only go up.
+        stopped: True once the server answered a heartbeat with 409 ``stopped``:
+            the user pressed Stop and the bot should wind down.
+        finished: True once the server said the session is over (completed,
+            failed, stale or stopped); further heartbeats are pointless.
+    """
+
+    def __init__(self, api_token: str, base_url: Optional[str] = None,
+                 heartbeat_interval: Optional[float] = None):
+        self.token = api_token
+        self.base_url = (base_url or os.environ.get("JOBELIX_API_URL") or DEFAULT_API_URL).rstrip("/")
+        self.session_id: Optional[str] = None
+        self.stats: Dict[str, int] = {key: 0 for key in STAT_KEYS}
+        self.stopped = False
+        self.finished = False
+        self.last_error: Optional[str] = None
+        self.heartbeat_interval = (
+            float(heartbeat_interval) if heartbeat_interval else heartbeat_interval_from_env()
+        )
+        self.last_activity: Optional[str] = None
+        self.last_details: Optional[Dict[str, Any]] = None
+        self.last_heartbeat_at: Optional[float] = None  # time.monotonic() of the last success
+        self._last_attempt_at: Optional[float] = None  # of the last heartbeat sent, even if it failed
+        # One lock for counters and HTTP calls: heartbeats from the background
+        # thread and the main loop go out one at a time, in order.
+        self._lock = threading.RLock()
+        self._pulse_thread: Optional[threading.Thread] = None
+        self._pulse_stop = threading.Event()
+
+    # -- HTTP ---------------------------------------------------------------
+
+    def _post(self, path: str, payload: Dict[str, Any]) -> Optional[requests.Response]:
+        """POST JSON; None on any network error (logged, never raised)."""
+        try:
+            return requests.post(f"{self.base_url}{path}", json=payload, timeout=REQUEST_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - the bot must survive anything here
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            logger.warning("[Status] POST %s failed: %s", path, self.last_error)
+            return None
+
+    @staticmethod
+    def _json(response: requests.Response) -> Dict[str, Any]:
+        try:
+            data = response.json()
+        except Exception:  # noqa: BLE001 - a proxy may answer HTML
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _note_failure(self, what: str, response: requests.Response) -> None:
+        data = self._json(response)
+        self.last_error = f"{response.status_code}: {data.get('error') or response.text[:200]}"
+        logger.warning("[Status] %s failed: %s", what, self.last_error)
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start_session(self, bot_version: str, platform: str) -> bool:
+        """Open a session on the server (status ``starting``); True on success."""
+        try:
+            with self._lock:
+                response = self._post("/api/autoapply/bot/start", {
+                    "token": self.token, "bot_version": bot_version, "platform": platform,
+                })
+                if response is None:
+                    return False
+                if response.status_code != 200:
+                    self._note_failure("start", response)
+                    return False
+                session_id = self._json(response).get("session_id")
+                if not session_id:
+                    self.last_error = "start: no session_id in the answer"
+                    logger.warning("[Status] %s", self.last_error)
+                    return False
+                self.session_id = str(session_id)
+                self.stopped = False
+                self.finished = False
+                logger.info("[Status] Session started: %s", self.session_id)
+                return True
+        except Exception as exc:  # noqa: BLE001
+            self.last_error = str(exc)
+            logger.warning("[Status] start failed: %s", exc)
+            return False
+
+    def send_heartbeat(self, activity: str, details: Optional[Dict[str, Any]] = None) -> bool:
+        """Send the current activity and stats; True when the server accepted it.
+
+        A 409 ``{"stopped": true}`` sets :attr:`stopped` (the user pressed Stop);
+        any other 409 means the session is over and sets :attr:`finished`.
+        """
+        try:
+            with self._lock:
+                self.last_activity = activity
+                self.last_details = details
+                if not self.session_id:
+                    logger.debug("[Status] No session_id, skipping heartbeat %s", activity)
+                    return False
+                if self.finished:
+                    return False
+                payload: Dict[str, Any] = {
+                    "token": self.token,
+                    "session_id": self.session_id,
+                    "activity": activity,
+                    "stats": dict(self.stats),
+                }
+                if details is not None:
+                    payload["details"] = details
+                self._last_attempt_at = time.monotonic()
+                response = self._post("/api/autoapply/bot/heartbeat", payload)
+                if response is None:
+                    return False
+                if response.status_code == 200:
+                    self.last_heartbeat_at = time.monotonic()
+                    logger.info("[Status] Heartbeat sent: %s", activity)
+                    return True
+                if response.status_code == 409:
+                    self.finished = True
+                    if self._json(response).get("stopped"):
+                        self.stopped = True
+                        logger.info("[Status] Session stopped by user - the bot should terminate")
+                self._note_failure(f"heartbeat {activity}", response)
+                return False
+        except Exception as exc:  # noqa: BLE001
+            self.last_error = str(exc)
+            logger.warning("[Status] heartbeat failed: %s", exc)
+            return False
+
+    def complete_session(self, success: bool, error_message: Optional[str] = None) -> bool:
+        """Close the session as completed/failed (``stopped`` if the user stopped it).
+
+        Also stops the periodic heartbeat thread. True when the server accepted it.
+        """
+        self.stop_periodic_heartbeat()
+        try:
+            with self._lock:
+                if not self.session_id:
+                    return False
+                response = self._post("/api/autoapply/bot/complete", {
+                    "token": self.token,
+                    "session_id": self.session_id,
+                    "success": bool(success),
+                    "error_message": error_message,
+                    "final_stats": dict(self.stats),
+                })
+                if response is None:
+                    return False
+                if response.status_code != 200:
+                    self._note_failure("complete", response)
+                    return False
+                self.finished = True
+                logger.info("[Status] Session completed: %s", "success" if success else "failed")
+                return True
+        except Exception as exc:  # noqa: BLE001
+            self.last_error = str(exc)
+            logger.warning("[Status] complete failed: %s", exc)
+            return False
+
+    # -- counters -------------------------------------------------------------
+
+    def _increment(self, key: str, count: int) -> None:
+        try:
+            count = int(count)
+        except (TypeError, ValueError):
+            return
+        if count <= 0:
+            return  # the server rejects stats that go down; never send one
+        with self._lock:
+            self.stats[key] += count
+
+    def increment_jobs_found(self, count: int = 1) -> None:
+        self._increment("jobs_found", count)
+
+    def increment_jobs_applied(self, count: int = 1) -> None:
+        self._increment("jobs_applied", count)
+
+    def increment_jobs_failed(self, count: int = 1) -> None:
+        self._increment("jobs_failed", count)
+
+    def increment_credits_used(self, count: int = 1) -> None:
+        self._increment("credits_used", count)
+
+    # -- periodic heartbeat -----------------------------------------------------
+
+    def start_periodic_heartbeat(self, interval: Optional[float] = None) -> None:
+        """Keep the session alive while the bot is busy in a long step.
+
+        A daemon thread re-sends the last activity (with the current stats) when
+        no heartbeat went out for ``interval`` seconds (default 45 s or
+        ``JOBELIX_HEARTBEAT_INTERVAL``), so the server's stale reaper (5 min)
+        never closes a live run. It ends on :meth:`stop_periodic_heartbeat`,
+        :meth:`complete_session`, or when the server says the session is over.
+        """
+        if interval:
+            self.heartbeat_interval = float(interval)
+        if self._pulse_thread is not None and self._pulse_thread.is_alive():
+            return
+        self._pulse_stop.clear()
+        self._pulse_thread = threading.Thread(
+            target=self._pulse, name="jobelix-heartbeat", daemon=True)
+        self._pulse_thread.start()
+
+    def stop_periodic_heartbeat(self, timeout: float = REQUEST_TIMEOUT + 1) -> None:
+        self._pulse_stop.set()
+        thread = self._pulse_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._pulse_thread = None
+
+    def _pulse(self) -> None:
+        interval = self.heartbeat_interval
+        started = time.monotonic()
+        # Wake a few times per interval so a heartbeat sent by the main loop
+        # pushes the next periodic one back: at most one heartbeat per interval.
+        tick = max(0.05, min(1.0, interval / 4))
+        while not self._pulse_stop.wait(tick):
+            if self.finished or self.stopped:
+                return
+            if not self.session_id or not self.last_activity:
+                continue
+            last = self._last_attempt_at or started
+            if time.monotonic() - last < interval:
+                continue
+            self.send_heartbeat(self.last_activity, self.last_details)
+
+    # -- convenience --------------------------------------------------------------
+
+    def __enter__(self) -> "StatusReporter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stop_periodic_heartbeat()

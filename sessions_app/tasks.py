@@ -1,0 +1,15 @@
+from celery import shared_task
+from django.conf import settings
+
+from sessions_app import services
+
+
+@shared_task(acks_late=True)
+def reap_stale_sessions() -> int:
+    """Beat task (every minute): close sessions silent for 5 minutes as `stale`; purge old history if set.
+
+    Idempotent: a second run finds nothing left to close.
+    """
+    reaped = services.reap_stale_sessions()
+    services.purge_old_sessions(settings.BOT_SESSION_RETENTION_DAYS)
+    return reaped

@@ -1,0 +1,57 @@
+"""Admin: jobs with their submissions inline; staff retry failed submissions from here."""
+from django.contrib import admin, messages
+
+from submissions import services
+from submissions.models import Submission, SubmissionJob
+
+
+class SubmissionInline(admin.TabularInline):
+    model = Submission
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = ("position", "target_name", "status", "attempts", "last_error_message", "submitted_at", "failed_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubmissionJob)
+class SubmissionJobAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "status", "progress_percentage", "completed", "failed", "total", "current_target", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("id", "owner__username", "owner__email", "current_target")
+    readonly_fields = (
+        "id", "owner", "status", "total", "completed", "failed", "progress_percentage", "current_target",
+        "metadata", "applier", "error_log", "created_at", "updated_at", "started_at", "completed_at",
+    )
+    inlines = [SubmissionInline]
+    actions = ["retry_failed", "resume"]
+
+    def has_add_permission(self, request):
+        return False  # jobs are created from postings on the dashboard
+
+    @admin.action(description="Retry failed submissions")
+    def retry_failed(self, request, queryset):
+        count = services.retry_failed_submissions(queryset.values_list("pk", flat=True))
+        if count:
+            self.message_user(request, f"{count} failed submission(s) queued again.", messages.SUCCESS)
+        else:
+            self.message_user(request, "No failed submissions in the selected jobs.", messages.WARNING)
+
+    @admin.action(description="Resume unfinished jobs (queue them again)")
+    def resume(self, request, queryset):
+        count = services.resume_jobs(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} unfinished job(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ("target_name", "job", "status", "attempts", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("target_name", "job__id", "job__owner__username")
+    readonly_fields = (
+        "id", "job", "job_posting", "target_name", "position", "status", "attempts", "error_log",
+        "last_error_message", "created_at", "updated_at", "submitted_at", "approved_at", "failed_at",
+    )

@@ -1,0 +1,59 @@
+"""Appliers: the pluggable step that actually applies to one posting.
+
+``settings.SUBMISSIONS_APPLIER`` names a callable ``applier(request: dict) -> None``.
+``request`` is plain data (see ``services.applier_request``): submission_id, job_id,
+attempt, target_name, applicant {...}, posting {... url, apply_url ...} or None.
+Returning means the application went in; raising means it failed, and the exception's
+message is recorded as the submission's error. Appliers need no Django, so the bot's
+browser applier can live outside the project.
+"""
+import requests
+
+
+class ApplyError(Exception):
+    """An application the board refused or could not receive."""
+
+
+def _posting(request: dict) -> dict:
+    posting = request.get("posting")
+    if not posting:
+        raise ApplyError("The job posting no longer exists.")
+    if not posting.get("active", True):
+        raise ApplyError("The job posting is closed.")
+    return posting
+
+
+def record_only(request: dict) -> None:
+    """The default: checks the posting can be applied to and records the submission.
+
+    It sends nothing anywhere; a real applier (the bot's, or ``post_json``) is configured
+    with SUBMISSIONS_APPLIER.
+    """
+    posting = _posting(request)
+    if not (posting.get("apply_url") or posting.get("url")):
+        raise ApplyError("The job posting has no application URL.")
+
+
+def post_json(request: dict, timeout: float = 15.0) -> None:
+    """POST the applicant as JSON to the posting's apply URL (boards with a JSON intake)."""
+    posting = _posting(request)
+    url = posting.get("apply_url") or posting.get("url")
+    if not url:
+        raise ApplyError("The job posting has no application URL.")
+    body = {
+        "submission_id": request["submission_id"],
+        "posting_id": posting["id"],
+        "title": posting["title"],
+        "applicant": request["applicant"],
+    }
+    try:
+        response = requests.post(url, json=body, timeout=timeout)
+    except requests.RequestException as exc:
+        raise ApplyError(f"Could not reach {url}: {exc.__class__.__name__}") from exc
+    if response.status_code >= 400:
+        detail = ""
+        try:
+            detail = str(response.json().get("error", ""))[:300]
+        except (ValueError, AttributeError):
+            detail = response.text[:300]
+        raise ApplyError(f"The board answered HTTP {response.status_code}" + (f": {detail}" if detail else ""))

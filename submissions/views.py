@@ -1,0 +1,54 @@
+"""Submission pages (thin): list, new job from postings, a job's live progress, the staff monitor."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from submissions import selectors, services
+
+
+@login_required
+def job_list(request):
+    jobs = list(selectors.own_jobs(request.user)[:100])
+    return render(request, "submissions/list.html", {"jobs": jobs})
+
+
+@login_required
+def new_job(request):
+    """GET: active postings with checkboxes. POST: a job applying to the checked ones, started at once."""
+    if request.method == "POST":
+        try:
+            job = services.create_job(request.user, request.POST.getlist("job_posting_ids"))
+        except services.InvalidRequest as exc:
+            messages.error(request, str(exc))
+            return redirect("submissions-new")
+        messages.success(request, f"Submission job started: {job.total} posting(s).")
+        return redirect("submissions-detail", job_id=job.pk)
+    query = request.GET.get("q", "").strip()[:100]
+    postings = selectors.postings_to_choose(query)
+    return render(request, "submissions/new.html", {"postings": postings, "query": query})
+
+
+@login_required
+def job_detail(request, job_id):
+    job = selectors.get_job_for(request.user, job_id)
+    if job is None:
+        raise Http404("No such submission job.")
+    return render(
+        request,
+        "submissions/detail.html",
+        {
+            "job": job,
+            "recent": selectors.recent_submissions(job),
+            # Staff watching someone else's job follow the staff view of the channel.
+            "channel": "submissions" if job.owner_id == request.user.pk else "submissions:all",
+        },
+    )
+
+
+@login_required
+def staff_monitor(request):
+    if not request.user.is_staff:
+        raise PermissionDenied("The monitor is for staff.")
+    return render(request, "submissions/monitor.html", {"jobs": list(selectors.active_jobs_for_monitor()[:500])})

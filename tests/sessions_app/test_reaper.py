@@ -1,0 +1,76 @@
+"""The stale reaper on a real Celery worker, and the history purge."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from realtime.models import Event
+from sessions_app import services, tasks
+from sessions_app.models import BotSession
+from tests.sessions_app.conftest import wait_until
+
+
+def _session(user, minutes_silent, status="running", **extra):
+    now = timezone.now()
+    return BotSession.objects.create(
+        user=user, bot_version="1.0", platform="linux", status=status, current_activity="applying_jobs",
+        started_at=now - timedelta(minutes=minutes_silent + 1),
+        last_heartbeat_at=now - timedelta(minutes=minutes_silent), **extra,
+    )
+
+
+def test_beat_runs_the_reaper_every_minute():
+    entry = settings.CELERY_BEAT_SCHEDULE["sessions-reap-stale"]
+    assert entry["task"] == "sessions_app.tasks.reap_stale_sessions"
+    assert entry["schedule"] == 60.0
+
+
+def test_worker_closes_silent_sessions_as_stale(user, other_user, make_user, celery_worker, reporter_for):
+    silent, _ = reporter_for(other_user)
+    assert silent.start_session("1.0", "linux") and silent.send_heartbeat("applying_jobs")
+    BotSession.objects.filter(pk=silent.session_id).update(last_heartbeat_at=timezone.now() - timedelta(minutes=6))
+    silent_starting = _session(make_user("carol"), minutes_silent=10, status="starting")
+    alive = _session(user, minutes_silent=1)
+    finished = _session(make_user("dave"), minutes_silent=60, status="completed", completed_at=timezone.now())
+    # Stopped from the dashboard, but the bot never came back to complete it.
+    abandoned_stop = _session(make_user("erin"), minutes_silent=10, status="stopped",
+                              stopped_at=timezone.now() - timedelta(minutes=9))
+
+    tasks.reap_stale_sessions.delay()
+    wait_until(lambda: BotSession.objects.get(pk=silent.session_id).status == "stale", timeout=30,
+               message="the worker to reap the silent session")
+    wait_until(lambda: BotSession.objects.get(pk=silent_starting.pk).status == "stale", message="starting reaped")
+    reaped = BotSession.objects.get(pk=silent.session_id)
+    assert reaped.completed_at is not None and "5 minutes" in reaped.error_message
+    assert BotSession.objects.get(pk=alive.pk).status == "running"
+    assert BotSession.objects.get(pk=finished.pk).status == "completed"
+    wait_until(lambda: BotSession.objects.get(pk=abandoned_stop.pk).completed_at, message="the stop closed")
+    assert BotSession.objects.get(pk=abandoned_stop.pk).status == "stopped"
+
+    event = Event.objects.filter(user=other_user, channel="bot", type="bot.session_updated").latest("id")
+    assert event.data["status"] == "stale" and event.data["session_id"] == silent.session_id
+
+    # The bot that was only slow learns its session is over; it never "reopens".
+    assert silent.send_heartbeat("applying_jobs") is False
+    assert silent.finished and not silent.stopped
+
+    # Idempotent: a second run (the next minute's beat) changes nothing.
+    events_before = Event.objects.filter(channel="bot").count()
+    tasks.reap_stale_sessions.delay()
+    assert services.reap_stale_sessions() == 0
+    assert Event.objects.filter(channel="bot").count() == events_before
+    assert BotSession.objects.get(pk=alive.pk).status == "running"
+
+
+def test_history_is_kept_unless_a_retention_is_set(user, db, settings):
+    old = _session(user, minutes_silent=60 * 24 * 40, status="completed")
+    old_live = _session(user, minutes_silent=60 * 24 * 40, status="running")
+    recent = _session(user, minutes_silent=60, status="failed")
+    assert settings.BOT_SESSION_RETENTION_DAYS == 0
+    assert services.purge_old_sessions(settings.BOT_SESSION_RETENTION_DAYS) == 0
+    assert BotSession.objects.count() == 3
+
+    settings.BOT_SESSION_RETENTION_DAYS = 30
+    assert services.purge_old_sessions(settings.BOT_SESSION_RETENTION_DAYS) == 1
+    assert set(BotSession.objects.values_list("pk", flat=True)) == {old_live.pk, recent.pk}
+    assert not BotSession.objects.filter(pk=old.pk).exists()
