@@ -107,20 +107,8 @@ class SafeReporter:
                 return None
 
     def start_session(self) -> None:
-        try:
-            ok = self._call_start()
-        except Exception as exc:
-            print(f"[bot] could not start a status session (continuing): {exc}", file=sys.stderr, flush=True)
-            ok = False
-        if not ok:
+        if not self._safe("start_session", BOT_VERSION, platform.system().lower()):
             self.console.note("Status reporting unavailable; continuing without it.")
-
-    def _call_start(self):
-        with self.lock:
-            try:
-                return self.reporter.start_session(BOT_VERSION, platform.system().lower())
-            except TypeError:  # a reporter whose start_session takes no arguments
-                return self.reporter.start_session()
 
     def heartbeat(self, activity: str, details: dict | None = None, remember: bool = True) -> None:
         with self.lock:
