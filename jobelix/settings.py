@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Bots, workers and dashboards of the Jobelix job-search automation platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "tracker.models.Application.Status",
+        "InterviewStatusEnum": "tracker.models.Interview.Status",
+    },
 }
 
 # Celery: Redis is the broker; PostgreSQL stays the source of truth.
@@ -198,7 +202,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_app.tasks.reap_stale_sessions",
         "schedule": 60.0,
     },
+    "tracker-interview-reminders": {
+        "task": "tracker.tasks.send_interview_reminders",
+        "schedule": 60.0,
+    },
+    "tracker-followup-due": {
+        "task": "tracker.tasks.send_followup_due",
+        "schedule": 300.0,
+    },
 }
+
+# Tracker (docs/tracker.md): followup.due goes out once, this many hours ahead.
+TRACKER_FOLLOWUP_DUE_HOURS = env_int("TRACKER_FOLLOWUP_DUE_HOURS", 24)
+TRACKER_RECOMMENDATIONS_LIMIT = env_int("TRACKER_RECOMMENDATIONS_LIMIT", 20)
 
 # Realtime protocol (docs/realtime.md).
 REALTIME_PING_INTERVAL = env_int("REALTIME_PING_INTERVAL", 30)

@@ -2,9 +2,9 @@
 import asyncio
 import json
 import logging
+import os
 import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -46,44 +46,53 @@ def send_event(event: Event) -> bool:
     """Push a stored event to its Redis groups; never raises (the log has it)."""
     message = {"type": "realtime.event", "event": event.envelope()}
 
-    def send():
+    async def send():
         layer = get_channel_layer()
         for group in groups_to_publish(event.user_id, event.channel):
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
 
     try:
-        if _loop_running_here():
-            # async_to_sync refuses to run beside a running loop (e.g. a sync caller
-            # inside an async framework): hand the send to a short-lived thread.
-            outcome = {}
-            worker = threading.Thread(target=lambda: outcome.update(ok=_attempt(send)), daemon=True)
-            worker.start()
-            worker.join()
-            if not outcome.get("ok"):
-                raise RuntimeError("send from helper thread failed")
-        else:
-            send()
+        _sender.run(send(), timeout=SEND_TIMEOUT_SECONDS)
         return True
     except Exception as exc:
-        logger.warning("event %s stored but not sent live (%s); clients will resume it", event.id, exc)
+        logger.warning("event %s stored but not sent live (%r); clients will resume it", event.id, exc)
         return False
 
 
-def _loop_running_here() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+SEND_TIMEOUT_SECONDS = 5.0
 
 
-def _attempt(fn) -> bool:
-    try:
-        fn()
-        return True
-    except Exception as exc:
-        logger.warning("live send failed: %s", exc)
-        return False
+class _Sender:
+    """One event loop in a daemon thread, per process, for every live send.
+
+    async_to_sync would build a loop (and so a new Redis connection pool) per call
+    and refuses to run beside a running loop; one long-lived loop keeps the
+    channel layer's connections warm and works from any thread.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop = None
+        self._pid = None
+
+    def _ensure_loop(self):
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # new process after fork
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def run(self, coro, timeout):
+        future = asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()
+            raise
+
+
+_sender = _Sender()
 
 
 def broadcast(type: str, message: str, severity: str = "info", action_required: bool = False) -> Event:

@@ -45,6 +45,13 @@ class ScrapeRun(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     celery_task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    timeout_seconds = models.FloatField(
+        default=300, help_text="The run ends `failed` past this (SCRAPING_TIMEOUT when it started)."
+    )
+    stop_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Stop pressed; the worker cancels within a second."
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True, help_text="Reset: no longer shown on the live panel.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,173 @@
+"""Scraping JSON API (thin: writes in scraping.services, reads in scraping.selectors).
+
+Reading is for any signed-in user; start, stop, reset and the schedule are staff only.
+"""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scraping import selectors, services
+from scraping.models import ScrapeRun
+
+MAX_RUNS = 100
+
+
+class IsStaff(permissions.BasePermission):
+    message = "Only staff may control scraping."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class StaffForWrites(permissions.BasePermission):
+    message = IsStaff.message
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return IsStaff().has_permission(request, view)
+
+
+class ScrapeStartSerializer(serializers.Serializer):
+    company_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_null=True, max_length=10000,
+        help_text="Scrape only these companies (default: every active company).",
+    )
+
+
+class ScrapeScheduleSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    every_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_null=True)
+
+
+PanelState = inline_serializer(
+    "ScrapingPanel",
+    {"run": serializers.DictField(allow_null=True), "companies": serializers.ListField(child=serializers.DictField())},
+)
+
+
+class StatusView(APIView):
+    """GET /api/v1/scraping/status — the current run (as on the live panel) and its companies."""
+
+    @extend_schema(responses=PanelState)
+    def get(self, request):
+        return Response(selectors.panel_state())
+
+
+class StartView(APIView):
+    """POST /api/v1/scraping/start — queue a run; 409 with the active run if one is going."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=ScrapeStartSerializer, responses={202: PanelState, 409: PanelState})
+    def post(self, request):
+        serializer = ScrapeStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            run = services.start_run(request.user, serializer.validated_data.get("company_ids"))
+        except services.ScrapeAlreadyRunning as exc:
+            return Response(
+                {"error": "A scrape is already running.", "run": selectors.run_payload(exc.run)},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except services.NothingToScrape as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"run": selectors.run_payload(run), "companies": selectors.run_companies(run)},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class StopView(APIView):
+    """POST /api/v1/scraping/stop — stop the active run (it ends `stopped` within seconds)."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        try:
+            run = services.stop_run(request.user)
+        except services.NoActiveRun as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"run": selectors.run_payload(run)})
+
+
+class ResetView(APIView):
+    """POST /api/v1/scraping/reset — clear the finished run from the live panel."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        try:
+            run = services.reset_run(request.user)
+        except services.RunStillActive as exc:
+            return Response(
+                {"error": "Stop the running scrape before resetting.", "run": selectors.run_payload(exc.run)},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response({"run": selectors.run_payload(run) if run else None})
+
+
+class RunListView(APIView):
+    """GET /api/v1/scraping/runs?limit=20 — recent runs, newest first."""
+
+    @extend_schema(operation_id="v1_scraping_runs_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        raw = request.query_params.get("limit", str(selectors.HISTORY_SIZE))
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_RUNS:
+            return Response({"error": f"limit must be an integer from 1 to {MAX_RUNS}."}, status=400)
+        return Response({"runs": selectors.recent_runs(int(raw))})
+
+
+class RunDetailView(APIView):
+    """GET /api/v1/scraping/runs/<id> — one run with its company scrapes."""
+
+    @extend_schema(responses=PanelState)
+    def get(self, request, run_id: int):
+        run = ScrapeRun.objects.filter(pk=run_id).select_related("started_by").first()
+        if run is None:
+            return Response({"error": "No such run."}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"run": selectors.run_payload(run), "companies": selectors.run_companies(run)})
+
+
+class HealthView(APIView):
+    """GET /api/v1/scraping/health — active operations, last success, average duration, error rate."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(selectors.health())
+
+
+class CompanyListView(APIView):
+    """GET /api/v1/scraping/companies — the companies a run can include."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response({"companies": selectors.companies()})
+
+
+class ScheduleView(APIView):
+    """GET/PUT /api/v1/scraping/schedule — the periodic scrape (Celery beat); staff change it."""
+
+    permission_classes = [StaffForWrites]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(services.get_schedule())
+
+    @extend_schema(request=ScrapeScheduleSerializer, responses=OpenApiTypes.OBJECT)
+    def put(self, request):
+        serializer = ScrapeScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            schedule = services.set_schedule(
+                enabled=data["enabled"], every_minutes=data["every_minutes"], company_ids=data.get("company_ids")
+            )
+            return Response(schedule)
+        except services.NothingToScrape as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)

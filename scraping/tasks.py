@@ -1,0 +1,19 @@
+"""Celery tasks of scraping: thin wrappers over the runner and services; they take ids."""
+from celery import shared_task
+
+
+@shared_task(name="scraping.tasks.run_scrape", acks_late=True, ignore_result=True)
+def run_scrape(run_id: int) -> str | None:
+    """Scrape run `run_id` (queued by services.start_run). Idempotent: a finished run is left alone."""
+    from scraping.runner import execute_run
+
+    return execute_run(run_id)
+
+
+@shared_task(name="scraping.tasks.scheduled_scrape", acks_late=True, ignore_result=True)
+def scheduled_scrape(company_ids=None) -> int | None:
+    """Celery beat's periodic scrape (see services.set_schedule); skipped while a run is active."""
+    from scraping.services import start_scheduled_run
+
+    run = start_scheduled_run(company_ids)
+    return run.pk if run else None

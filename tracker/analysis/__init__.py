@@ -1,0 +1,21 @@
+"""Job analysis engine: pure Python (no Django, no network), deterministic.
+
+    from tracker.analysis import CandidateProfile, analyze_job
+    result = analyze_job(description, title, location, CandidateProfile(skills=["python"]))
+    result.match_score, result.recommendation, result.strengths, result.concerns
+
+`extract_requirements` reads a posting once (store it); `score_job` matches
+those requirements against any number of candidates cheaply.
+"""
+from .extraction import (HIGH, LOW, MEDIUM, ExperienceRequirement, JobRequirements, SkillMention, detect_work_mode,
+                         extract_requirements, extract_skills, parse_experience)
+from .scoring import (ANALYSIS_VERSION, APPLY_NOW, CONSIDER, SKIP, CandidateProfile, JobAnalysis, ScoreComponent,
+                      SkillGap, analyze_job, recommendation_for, score_job, title_fit)
+from .taxonomy import Taxonomy, load_taxonomy
+
+__all__ = [
+    "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP",
+    "CandidateProfile", "ExperienceRequirement", "JobAnalysis", "JobRequirements", "ScoreComponent",
+    "SkillGap", "SkillMention", "Taxonomy", "analyze_job", "detect_work_mode", "extract_requirements",
+    "extract_skills", "load_taxonomy", "parse_experience", "recommendation_for", "score_job", "title_fit",
+]

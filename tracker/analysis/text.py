@@ -1,0 +1,230 @@
+"""Turn a job description into classified clauses.
+
+A clause is a bullet, a sentence or a ';'-separated part of one. Each clause
+knows the section it sits in (requirements, nice-to-have, responsibilities,
+stack, about/benefits or general) and whether its own wording marks it as
+optional ("X is a plus") or as a hard requirement ("must", "strong", "5+ years").
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+REQUIRED = "required"
+NICE = "nice_to_have"
+DUTIES = "responsibilities"
+STACK = "stack"
+ABOUT = "about"
+GENERAL = "general"
+
+_HEADING_RULES: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"nice[\s-]to[\s-]haves?|bonus|preferred|desirable|desired|\bpluses\b|\bplus\b|good[\s-]to[\s-]have"
+                r"|great[\s-]to[\s-]have|would be (great|nice|a plus)|extra (credit|points)|ideally|optional"
+                r"|not required|stand out|even better|brownie|we'?d love|would love|added advantage|advantageous|^assets?$"), NICE),
+    (re.compile(r"about you|who you are|you are|you have|you'?ll have|you bring|you'?ll bring|what you bring"
+                r"|what you need|you'?ll need|ideal candidate|what we('?re| are) looking for|looking for"), REQUIRED),
+    (re.compile(r"about (us|the company|the business)|^about [a-z0-9&.\- ]+$|who we are|benefits|perks|what we offer|we offer"
+                r"|compensation|salary|why join|why work|\bour values|culture|equal (employment )?opportunit|\beeo\b"
+                r"|diversity|how to apply|hiring process|interview process|\bour mission|\bour story|life at"), ABOUT),
+    (re.compile(r"tech(nology|nical)? stack|our stack|the stack|technologies|tools we use|our tools|tooling|^stack$"), STACK),
+    (re.compile(r"responsibilit|what you('?ll| will) (do|be doing|work on|own|achieve)|the role|your role|role overview"
+                r"|day[\s-]to[\s-]day|duties|your mission|in this role|the job|you will|your impact|the opportunity"
+                r"|the position|job description|overview|summary|what you'?ll do"), DUTIES),
+    (re.compile(r"requirement|qualification|must[\s-]haves?|essential|minimum|basic|skills|experience|expertise"
+                r"|competenc|need to have|background|profile|what it takes|you should"), REQUIRED),
+]
+
+_NICE_CUE = re.compile(
+    r"nice[\s-]to[\s-]have|\b(a|an|is a|are a|big|huge|strong|definite|real|great) plus\b|\bplus\s*[.!)]|\bplus\s*$"
+    r"|\bpluses\b|\bbonus\b|\bpreferred\b|\bnice if\b|\bnot a deal[\s-]?breaker\b|\ban asset\b"
+    r"|\bpreferably\b|\bideally\b|\bdesirable\b|\badvantageous\b|\ban advantage\b|\bwould be (great|nice|helpful|beneficial|ideal|a bonus)"
+    r"|\bhelpful\b|\bnot required\b|\boptional\b|\bnot a must\b|\beven better\b|\bextra points\b|\bwe'?d love\b"
+    r"|\bwould love\b|\bis welcome\b|\bare welcome\b|\bappreciated\b|\bgood to have\b|\bnot essential\b",
+    re.IGNORECASE,
+)
+_HARD_CUE = re.compile(r"\b(must|required|mandatory|essential)\b", re.IGNORECASE)
+_STRONG_CUE = re.compile(
+    r"\b(must|required|requires?|mandatory|essential|strong|solid|deep|expert|expertise|extensive|proficien\w*"
+    r"|mastery|advanced|fluent|fluency|hands-on|proven|production experience|\d+\+?\s*(years|yrs))\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–—+]|\d{1,2}[.)])\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<![\s.][A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)[.!?](?=\s+[A-Z(\"“])|;")
+_PAREN = re.compile(r"\(([^()]{1,80})\)")
+
+
+@dataclass(frozen=True)
+class Clause:
+    start: int
+    end: int
+    section: str
+    nice: bool
+    strong: bool
+    paragraph: tuple[int, int]  # bounds used as the window for context checks
+    nice_spans: tuple = ()  # (start, end) parts made optional by a "(a plus)" aside
+
+
+class _TextExtractor(HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.parts.append("\n## ")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.parts.append("\n")
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+_TAG = re.compile(r"<(p|div|br|li|ul|h[1-6]|span|strong|b|em)\b[^>]*>", re.IGNORECASE)
+
+
+def to_plain_text(description: str) -> str:
+    """Plain text from a description that may be HTML (scraped boards send HTML)."""
+    text = description or ""
+    if _TAG.search(text):
+        parser = _TextExtractor()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    elif "&" in text:
+        text = html.unescape(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def classify_heading(text: str) -> str | None:
+    head = text.strip().strip("#*_:|=- ").strip().lower()
+    head = head.replace("’", "'")
+    if not head:
+        return None
+    for pattern, kind in _HEADING_RULES:
+        if pattern.search(head):
+            return kind
+    return GENERAL
+
+
+def _heading_of(line: str) -> tuple[str | None, int]:
+    """(section kind, offset where the line's own content starts) or (None, 0).
+
+    Recognises markdown headings, **bold** lines, short lines ending in ':'
+    and an inline lead-in like "Nice to have: Go, Rust" (content after ':').
+    """
+    stripped = line.strip()
+    if not stripped:
+        return None, 0
+    words = len(stripped.split())
+    if stripped.startswith("#") or (
+        (stripped.startswith("**") and stripped.endswith("**") or stripped.startswith("__") and stripped.endswith("__"))
+        and words <= 10
+    ):
+        return classify_heading(stripped), len(line)
+    if stripped.endswith(":") and words <= 12 and not _BULLET.match(line):
+        return classify_heading(stripped), len(line)
+    lead = re.match(r"^\s*(?:[-*•]\s+)?\**([A-Za-z][A-Za-z'’ /&-]{2,40}?)\**\s*:\s+(?=\S)", line)
+    if lead:
+        kind = classify_heading(lead.group(1))
+        if kind in (NICE, REQUIRED, STACK):
+            return "inline:" + kind, lead.end()
+    if words <= 6 and len(stripped) < 60 and not _BULLET.match(line) and ":" not in stripped and not re.search(r"[.!?,;]$", stripped):
+        kind = classify_heading(stripped)
+        sentence_like = re.search(r"\b(with|and|in|of|to)\b.*\b[A-Z]", stripped[1:])
+        if kind not in (None, GENERAL) and stripped[:1].isupper() and (not sentence_like or kind in (NICE, ABOUT)):
+            return kind, len(line)
+    return None, 0
+
+
+def segment(text: str) -> list[Clause]:
+    """Split plain text into classified clauses, in order."""
+    clauses: list[Clause] = []
+    section = GENERAL
+    pos = 0
+    para_start = 0
+    lines = text.split("\n")
+    # paragraph bounds: blank lines or headings close a paragraph
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    para_bounds = {}
+    start = 0
+    for i, line in enumerate(lines):
+        heading, _ = _heading_of(line)
+        if not line.strip() or (heading and not heading.startswith("inline:")):
+            for j in range(start, i + 1):
+                para_bounds[j] = (offsets[start], offsets[i])
+            start = i + 1
+    for j in range(start, len(lines)):
+        para_bounds[j] = (offsets[start], len(text))
+
+    for i, line in enumerate(lines):
+        base = offsets[i]
+        heading, content_at = _heading_of(line)
+        line_section = section
+        if heading is not None:
+            if heading.startswith("inline:"):
+                line_section = heading.split(":", 1)[1]
+            else:
+                section = heading
+                line_section = heading
+                if content_at >= len(line):
+                    # the heading line itself still counts (a title like "Python Engineer")
+                    content_at = 0
+        body = line[content_at:]
+        if not body.strip():
+            continue
+        para_start = para_bounds[i]
+        pieces = _split_sentences(body)
+        for s, e in pieces:
+            piece = body[s:e]
+            if not piece.strip():
+                continue
+            clauses.append(_make_clause(piece, base + content_at + s, line_section, para_start))
+    return clauses
+
+
+def _split_sentences(body: str) -> list[tuple[int, int]]:
+    spans = []
+    last = 0
+    for m in _SENTENCE_SPLIT.finditer(body):
+        spans.append((last, m.end()))
+        last = m.end()
+    spans.append((last, len(body)))
+    return spans
+
+
+def _make_clause(piece: str, start: int, section: str, paragraph: tuple[int, int]) -> Clause:
+    nice_spans = []
+    without_asides = piece
+    for m in _PAREN.finditer(piece):
+        if _NICE_CUE.search(m.group(1)):
+            seg_start = max(piece.rfind(",", 0, m.start()), piece.rfind(";", 0, m.start()), piece.rfind(":", 0, m.start()))
+            nice_spans.append((start + seg_start + 1, start + m.end()))
+            without_asides = without_asides.replace(m.group(0), " " * len(m.group(0)))
+    nice = bool(_NICE_CUE.search(without_asides))
+    if nice and _HARD_CUE.search(without_asides):
+        # "Python required, Go preferred": only the parts that say so are optional
+        nice = False
+        offset = 0
+        for part in re.split(r"(,|\bbut\b|\bwhile\b|\bwhereas\b)", without_asides):
+            if _NICE_CUE.search(part) and not _HARD_CUE.search(part):
+                nice_spans.append((start + offset, start + offset + len(part)))
+            offset += len(part)
+    strong = bool(_STRONG_CUE.search(piece))
+    return Clause(start, start + len(piece), section, nice, strong, paragraph, tuple(nice_spans))

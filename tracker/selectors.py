@@ -1,0 +1,88 @@
+"""Reads for the tracker: always scoped to the asking user."""
+from datetime import timezone as dt_timezone
+
+from django.db.models import Q
+from django.utils import timezone
+
+from tracker.models import Application, ApplicationStatusChange, FollowUp, Interview, Job, Recommendation, SkillGap
+
+KANBAN_COLUMNS = list(Application.Status.choices)
+
+
+def jobs_for(user, *, recommendation: str = "", min_score=None, q: str = "", source: str = "",
+             status: str = ""):
+    jobs = Job.objects.filter(user=user).select_related("application")
+    if recommendation:
+        jobs = jobs.filter(recommendation=recommendation)
+    if min_score not in (None, ""):
+        jobs = jobs.filter(match_score__gte=float(min_score))
+    if q:
+        jobs = jobs.filter(Q(job_title__icontains=q) | Q(company__icontains=q) | Q(location__icontains=q))
+    if source:
+        jobs = jobs.filter(source=source)
+    if status == "none":
+        jobs = jobs.filter(application__isnull=True)
+    elif status:
+        jobs = jobs.filter(application__status=status)
+    return jobs
+
+
+def job_for(user, job_id: int) -> Job | None:
+    return Job.objects.select_related("application").filter(user=user, pk=job_id).first()
+
+
+def skill_gap_for(user, job_id: int) -> SkillGap | None:
+    return SkillGap.objects.select_related("job").filter(job__user=user, job_id=job_id).first()
+
+
+def applications_for(user, status: str = ""):
+    apps = (Application.objects.filter(user=user).select_related("job")
+            .prefetch_related("status_history").order_by("-updated_at", "-id"))
+    return apps.filter(status=status) if status else apps
+
+
+def application_for(user, application_id: int) -> Application | None:
+    return applications_for(user).filter(pk=application_id).first()
+
+
+def kanban_for(user) -> list[dict]:
+    apps = list(applications_for(user))
+    return [{"status": value, "label": label, "applications": [a for a in apps if a.status == value]}
+            for value, label in KANBAN_COLUMNS]
+
+
+def applied_summary(user) -> dict:
+    """What the auto-apply bot needs to skip jobs already applied to."""
+    urls = (Application.objects.filter(user=user).exclude(status=Application.Status.SAVED)
+            .exclude(job__job_url="").values_list("job__job_url", flat=True).distinct())
+    today = timezone.now().astimezone(dt_timezone.utc).date()
+    applied_today = (ApplicationStatusChange.objects
+                     .filter(application__user=user, new_status=Application.Status.APPLIED, changed_at__date=today)
+                     .values("application_id").distinct().count())
+    return {"job_urls": sorted(urls), "applied_today": applied_today}
+
+
+def interviews_for(user, upcoming: bool = False):
+    interviews = Interview.objects.filter(user=user).select_related("application__job")
+    if upcoming:
+        interviews = interviews.filter(scheduled_date__gte=timezone.now(), status=Interview.Status.SCHEDULED)
+    return interviews.order_by("scheduled_date", "id")
+
+
+def interview_for(user, interview_id: int) -> Interview | None:
+    return interviews_for(user).filter(pk=interview_id).first()
+
+
+def followups_for(user, pending: bool = False):
+    followups = FollowUp.objects.filter(user=user).select_related("application__job")
+    if pending:
+        followups = followups.filter(sent=False)
+    return followups.order_by("scheduled_date", "id")
+
+
+def followup_for(user, followup_id: int) -> FollowUp | None:
+    return followups_for(user).filter(pk=followup_id).first()
+
+
+def recommendations_for(user):
+    return Recommendation.objects.filter(user=user).order_by("-score", "id")
