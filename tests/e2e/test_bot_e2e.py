@@ -121,14 +121,14 @@ def test_stop_from_the_dashboard_ends_the_run_stopped(live, job_seeker, tmp_path
             time.sleep(0.2)
         stop = requests.post(f"{live.url}/api/autoapply/bot/stop", json={},
                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert stop.status_code == 200, stop.text
         out, err = proc.communicate(timeout=120)
         received = len(slow_board.applications())
+    assert stop.status_code == 200, f"{stop.text}\n{out}\n{err}"
     assert proc.returncode == 2, out + err
     assert "Run stopped" in out
     [session] = sessions(user)
-    assert session.status == "stopped" and session.completed_at is not None
-    assert 1 <= session.jobs_applied == received < 4
+    assert session.status == "stopped" and session.completed_at is not None, out + err
+    assert 1 <= session.jobs_applied == received < 4, out + err
     assert len(tracked(user)) == received
 
 
