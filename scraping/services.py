@@ -277,7 +277,19 @@ def finish_run(run_id: int, status: str, error: str = "") -> ScrapeRun | None:
             return run
         stage = {Status.COMPLETED: "Completed", Status.STOPPED: "Stopped", Status.FAILED: "Failed"}[status]
         _finish(run, status, stage=stage, error=error)
+        if run.jobs_found:
+            transaction.on_commit(_recompute_recommendations)
     return run
+
+
+def _recompute_recommendations():
+    """New or changed postings change every user's best matches (tracker recomputes them)."""
+    from jobelix.celery import app
+
+    try:
+        app.send_task("tracker.tasks.recompute_recommendations_for_all_users")
+    except Exception as exc:  # the broker is down: the next run or a manual refresh catches up
+        logger.warning("could not queue the recommendations refresh: %s", exc)
 
 
 def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:

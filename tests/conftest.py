@@ -214,7 +214,7 @@ def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
     if overrides.get("REDIS_URL"):  # a worker on another Redis: ping it there
         from celery import Celery
 
-        pinger = Celery(broker=overrides["REDIS_URL"])
+        pinger = Celery(broker=overrides["REDIS_URL"], set_as_current=False)
         pinger.conf.broker_transport_options = app.conf.broker_transport_options
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
