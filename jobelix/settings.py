@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "realtime.middleware.LastEventIdMiddleware",
 ]
 
 ROOT_URLCONF = "jobelix.urls"
@@ -123,15 +124,29 @@ if not REDIS_URL:
     )
 REDIS_PREFIX = env("REDIS_PREFIX") or (f"jobelix-test-{TEST_RUN_ID}" if TEST_RUN_ID else "jobelix")
 
+
+def _channel_layer_host(url):
+    """redis-py 8 times reads out after 5 s, exactly channels-redis's 5 s BZPOPMIN wait, so
+    every idle WebSocket consumer crashed after 5 s: read for longer. Retry once on a
+    connection error (a pooled connection gone stale when Redis restarted). The pool raises
+    (does not wait) past its size, 100 by default: a burst of connects (everyone reconnecting)
+    killed consumers in group_add, so it is larger (docs/reliability.md)."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    return {
+        "address": url, "socket_timeout": 15, "socket_connect_timeout": 2,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        "max_connections": 2000,
+    }
+
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            # redis-py 8 times reads out after 5 s by default, the same as channels-redis's
-            # BZPOPMIN wait: under load the client gave up first and the consumer died (1011).
-            # Its pool raises (not waits) past 100 connections in use: a burst of connects
-            # (everyone reconnecting) killed consumers in group_add. docs/reliability.md.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 20, "max_connections": 2000}],
+            "hosts": [_channel_layer_host(REDIS_URL)],
             "prefix": REDIS_PREFIX,
             "capacity": 1000,
             "expiry": 30,

@@ -43,7 +43,8 @@ class EventAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             event = services.broadcast(**form.cleaned_data)
             messages.success(request, f"Broadcast sent as event #{event.id}.")
-            return redirect("admin:realtime_event_changelist")
+            # Back to the form: every staff member may broadcast, not all may view the event log.
+            return redirect("admin:realtime_broadcast")
         context = {**self.admin_site.each_context(request), "form": form, "title": "Broadcast to everyone",
                    "opts": self.model._meta}
         return render(request, "admin/realtime/broadcast.html", context)

@@ -27,6 +27,7 @@ class EventsView(APIView):
                 "events": serializers.ListField(child=serializers.DictField()),
                 "last_event_id": serializers.IntegerField(),
                 "resync_required": serializers.BooleanField(),
+                "has_more": serializers.BooleanField(),
             },
         ),
     )
@@ -46,15 +47,16 @@ class EventsView(APIView):
         if wanted not in (None, "", str(request.user.id)):
             if not request.user.is_staff:
                 raise PermissionDenied("user_id must be your own.")
-            if not wanted.isdigit() or not get_user_model().objects.filter(pk=int(wanted)).exists():
+            watched = registry.parse_id(wanted)
+            if watched is None or not get_user_model().objects.filter(pk=watched).exists():
                 raise NotFound("No such user.")
-            watched = int(wanted)
         result = replay(watched, names, after, limit=min(max(limit, 1), MAX_LIMIT))
         return Response(
             {
                 "events": [event.envelope() for event in result.events],
                 "last_event_id": result.last_event_id,
                 "resync_required": result.resync_required,
+                "has_more": result.has_more,
             }
         )
 
@@ -63,6 +65,7 @@ def _non_negative(params, name, default):
     value = params.get(name)
     if value in (None, ""):
         return default
-    if not value.isdigit():
+    number = registry.parse_id(value)
+    if number is None:
         raise ValidationError({name: ["Must be a non-negative integer."]})
-    return int(value)
+    return number

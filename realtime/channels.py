@@ -19,6 +19,13 @@ class ChannelError(ValueError):
         self.code = code
 
 
+def parse_id(value) -> int | None:
+    """A non-negative integer from a query parameter, else None ("²".isdigit() is True: not enough)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
 def base_channel(name: str) -> str:
     return name[: -len(STAFF_SUFFIX)] if name.endswith(STAFF_SUFFIX) else name
 

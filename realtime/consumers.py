@@ -4,9 +4,15 @@ One consumer per connection. It authenticates (4401 otherwise), joins the Redis
 groups of its channels, replays missed events from the log on `?last_event_id=`,
 then forwards live events, deduplicated by id. Bad input gets `system.error` and
 the connection stays; sustained abuse closes it with 4429.
+
+Redis only carries messages: with every ping the consumer re-joins its groups and
+catches up from the event log (so a Redis restart or a failed send loses nothing on
+a connection that stays open), and a connection whose Redis link fails is closed
+with 4503 so the client reconnects and resumes.
 """
 import asyncio
 import json
+import logging
 import secrets
 import time
 from collections import deque
@@ -17,30 +23,54 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http.request import validate_host
+from redis.exceptions import RedisError
 
 from realtime import channels as registry
 from realtime import presence
 from realtime.models import envelope, iso
-from realtime.selectors import replay
+from realtime.selectors import last_event_id, replay
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_PING_TIMEOUT = 4408
 CLOSE_ABUSE = 4429
+CLOSE_UNAVAILABLE = 4503  # Redis failed under the connection: reconnect with backoff, resume
 ABUSE_WINDOW_SECONDS = 10.0
 FLOOD_FACTOR = 5  # this many times the per-second limit in one second closes at once
 SENT_IDS_KEPT = 5000
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        """Run the connection; if Redis fails under it, close 4503 (the client resumes) instead of
+        leaving an open socket that no longer receives anything."""
+        self.ping_task = None
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisError, OSError) as exc:
+            logger.warning("realtime: closing a connection, Redis failed (%s: %s)", type(exc).__name__, exc)
+            if not getattr(self, "closed", True):
+                self.closed = True
+                try:
+                    await super().close(code=CLOSE_UNAVAILABLE)
+                except Exception:
+                    logger.exception("realtime: could not close %s", getattr(self, "connection_id", "?"))
+        finally:
+            if self.ping_task:
+                self.ping_task.cancel()
+            for name in list(getattr(self, "subscriptions", {})):
+                await presence.remove(name, self.connection_id)
+
     async def connect(self):
         self.connection_id = "conn_" + secrets.token_hex(8)
         self.subscriptions: dict[str, list[str]] = {}
         self.sent_ids: set[int] = set()
         self.sent_order: deque[int] = deque()
-        self.ping_task = None
         self.closed = False
+        self.checkpoint = 0
         self.last_pong = time.monotonic()
         self.window_start, self.window_count, self.window_warned = time.monotonic(), 0, False
         self.strikes: deque[float] = deque()
@@ -58,9 +88,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if wanted not in (None, "", str(user.id)):
             if not user.is_staff:  # a user_id never grants access by itself
                 return await self.refuse(CLOSE_FORBIDDEN, subprotocol)
-            if not wanted.isdigit() or not await self.user_exists(int(wanted)):
+            wanted_id = registry.parse_id(wanted)
+            if wanted_id is None or not await self.user_exists(wanted_id):
                 return await self.refuse(CLOSE_NOT_FOUND, subprotocol)
-            self.watched_id = int(wanted)
+            self.watched_id = wanted_id
 
         await self.accept(subprotocol)
         errors = []
@@ -70,6 +101,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.join(registry.validate(name, user))
             except registry.ChannelError as exc:
                 errors.append(exc)
+        # Groups are joined: anything newer than this reaches us live, or through refresh().
+        # Read before the welcome, so whatever a client publishes after the welcome is ours.
+        self.checkpoint = await database_sync_to_async(last_event_id)()
         await self.send_message(
             "system.connected",
             {
@@ -84,8 +118,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_error(exc.code, str(exc))
         last = (query.get("last_event_id") or [None])[0]
         if last not in (None, ""):
-            if last.isdigit():
-                await self.replay_after(int(last))
+            after = registry.parse_id(last)
+            if after is not None:
+                await self.replay_after(after)
             else:
                 await self.send_error("invalid_last_event_id", "last_event_id must be a non-negative integer.")
         self.ping_task = asyncio.ensure_future(self.ping_loop())
@@ -130,7 +165,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def replay_after(self, after: int):
         result = await database_sync_to_async(replay)(self.watched_id, list(self.subscriptions), after)
-        if result.resync_required:
+        if result.resync_required and not self.closed:
             await self.send_message(
                 "system.resync_required",
                 {"last_event_id": result.last_event_id, "message": "Missed events are past the retention window; reload."},
@@ -252,8 +287,27 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_PING_TIMEOUT)
                 return
             await self.send_message("system.ping", {"timestamp": iso_now()})
-            for name in list(self.subscriptions):
-                await presence.add(name, self.connection_id)
+            try:
+                await self.refresh()
+            except Exception as exc:  # Redis or the database is down: try again next ping
+                logger.info("realtime: refresh of %s failed (%s)", self.connection_id, exc)
+
+    async def refresh(self):
+        """Re-join our groups and send what the log has that Redis did not deliver.
+
+        A Redis restart forgets group memberships and a send that failed while
+        Redis was down is only in the log; group memberships also expire
+        (group_expiry). Replaying after the previous checkpoint (not after the
+        newest id sent) also covers an event whose live send overtook an older one.
+        """
+        for name, groups in list(self.subscriptions.items()):
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+            await presence.add(name, self.connection_id)
+        newest = await database_sync_to_async(last_event_id)()
+        if self.subscriptions and newest > self.checkpoint:
+            await self.replay_after(self.checkpoint)
+        self.checkpoint = newest
 
     async def disconnect(self, code):
         self.closed = True

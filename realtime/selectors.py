@@ -24,29 +24,38 @@ class Replay:
     events: list
     resync_required: bool
     last_event_id: int
+    has_more: bool = False
 
 
 def replay(user_id: int, channels, after: int, limit: int | None = None) -> Replay:
-    """Events after `after`, in id order, for a resuming client.
+    """Events after `after`, in id order, for a resuming client (at most `limit` of them).
 
     Ids are assigned in commit order (realtime.services.publish), so "after N" loses
-    nothing and repeats nothing. Past the retention window (too old, or more than REALTIME_RETENTION_EVENTS
-    missed) the client must reload instead: resync_required.
+    nothing and repeats nothing. Past the retention window (missed events purged, or
+    more than REALTIME_RETENTION_EVENTS of them) the client must reload instead:
+    resync_required. Below that, a smaller `limit` pages (`has_more`).
     """
-    limit = limit or settings.REALTIME_RETENTION_EVENTS
+    retention = settings.REALTIME_RETENTION_EVENTS
+    page = min(limit or retention, retention)
     newest = last_event_id()
-    purged_up_to = PurgeMark.objects.filter(pk=1).values_list("purged_up_to", flat=True).first() or 0
-    if after > newest or (after > 0 and after < purged_up_to):
+    if after > newest or (after > 0 and after < purged_up_to()):
         # Missed events were purged (or the id is from another database): reload.
         return Replay([], True, newest)
-    events = list(
-        Event.objects.filter(visible_events(user_id, channels), id__gt=after).order_by("id")[: limit + 1]
-    )
-    if len(events) > limit:
+    visible = Event.objects.filter(visible_events(user_id, channels), id__gt=after).order_by("id")
+    events = list(visible[: page + 1])
+    has_more = len(events) > page
+    if has_more and (page == retention or visible.values("id")[retention : retention + 1].exists()):
         return Replay([], True, max(after, newest))
+    events = events[:page]
     last = max([after] + [e.id for e in events])
-    return Replay(events, False, last)
+    return Replay(events, False, last, has_more)
+
+
+def purged_up_to() -> int:
+    return PurgeMark.objects.filter(pk=1).values_list("purged_up_to", flat=True).first() or 0
 
 
 def last_event_id() -> int:
-    return Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+    """The newest event id (never below what the purge removed, so it never goes back)."""
+    newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return newest or purged_up_to()

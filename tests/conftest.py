@@ -157,6 +157,11 @@ class Process:
     def kill(self):
         self.stop(signal.SIGKILL)
 
+    def restart(self):
+        """Stop, then start the same command again (same port: clients reconnect to it)."""
+        self.stop()
+        return self.start()
+
 
 class Daphne(Process):
     @property

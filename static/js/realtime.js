@@ -2,19 +2,23 @@
  * Jobelix realtime client — the one WebSocket client every page uses.
  *
  *   Jobelix.realtime.on('bot.session_updated', function (data, event) { ... });
- *   Jobelix.realtime.onAny(function (event) { ... });
- *   Jobelix.realtime.onStatus(function (state) { ... });   // 'live' | 'reconnecting' | 'polling'
+ *   Jobelix.realtime.onAny(function (event) { ... });      // every logged event (id != null), once
+ *   Jobelix.realtime.onStatus(function (state) { ... });   // 'connecting' | 'live' | 'reconnecting' | 'polling' | 'signed-out'
  *
  * Pages render their state server-side and put the newest event id in
  * <body data-last-event-id> and their channels in <body data-channels>; the client
  * connects with ?last_event_id= so nothing between render and connect is lost,
  * reconnects with backoff, resumes from the last id it saw, dedupes by id, and
  * polls GET /api/v1/events every 10 s while the socket is down. It answers pings.
+ * The socket counts as live from the server's welcome (system.connected), not from
+ * its opening: a server that accepts then closes (Redis down: 4503) keeps backing off
+ * and the page keeps polling. Protocol messages (system.connected, system.error, …)
+ * have no id and reach only on(type) handlers, never onAny.
  * Handlers get event data as parsed JSON: render it with textContent, never innerHTML.
  */
 (function () {
   'use strict';
-  var POLL_MS = 10000, MAX_BACKOFF_MS = 15000, SEEN_KEPT = 2000;
+  var POLL_MS = 10000, FIRST_POLL_MS = 1000, MAX_BACKOFF_MS = 15000, SEEN_KEPT = 2000;
 
   function RealtimeClient(options) {
     this.channels = options.channels;
@@ -27,6 +31,8 @@
     this.attempt = 0;
     this.ws = null;
     this.pollTimer = null;
+    this.pollChain = null;
+    this.polling = false;
     this.state = 'connecting';
   }
 
@@ -54,17 +60,18 @@
     var ws;
     try { ws = new WebSocket(this.url()); } catch (e) { this.scheduleReconnect(); return; }
     this.ws = ws;
-    ws.onopen = function () { self.attempt = 0; self.stopPolling(); self.setState('live'); };
     ws.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (self.ws !== ws) return;
+      if (event.type === 'system.connected') { self.attempt = 0; self.stopPolling(); self.setState('live'); }
       self.handle(event);
     };
     ws.onclose = function (closeEvent) {
       if (self.ws !== ws) return;
       self.ws = null;
       if (closeEvent.code === 4401) { self.setState('signed-out'); return; }
-      self.setState('reconnecting');
+      if (self.state !== 'polling') self.setState('reconnecting');  // polling works: keep saying so
       self.startPolling();
       self.scheduleReconnect();
     };
@@ -77,26 +84,40 @@
     setTimeout(function () { if (!self.ws) self.connect(); }, delay);
   };
 
+  /* While the socket is down: poll soon, then every POLL_MS, until the welcome comes back. */
   RealtimeClient.prototype.startPolling = function () {
     var self = this;
-    if (this.pollTimer) return;
-    this.pollTimer = setInterval(function () { self.poll(); }, POLL_MS);
+    if (this.pollChain) return;
+    var chain = this.pollChain = {};
+    var tick = function () {
+      self.poll().then(function () { if (self.pollChain === chain) self.pollTimer = setTimeout(tick, POLL_MS); });
+    };
+    this.pollTimer = setTimeout(tick, FIRST_POLL_MS);
   };
   RealtimeClient.prototype.stopPolling = function () {
-    if (this.pollTimer) { clearInterval(this.pollTimer); this.pollTimer = null; }
+    this.pollChain = null;
+    if (this.pollTimer) { clearTimeout(this.pollTimer); this.pollTimer = null; }
   };
 
+  /* One round of the HTTP fallback: every page of events after the last id seen. */
   RealtimeClient.prototype.poll = function () {
     var self = this;
-    var url = '/api/v1/events?after=' + this.lastEventId + '&channels=' + encodeURIComponent(this.channels.join(','));
-    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
-      .then(function (page) {
-        if (self.ws === null) self.setState('polling');
-        if (page.resync_required) { location.reload(); return; }
-        page.events.forEach(function (event) { self.handle(event); });
-      })
-      .catch(function () { /* server down too: keep trying */ });
+    if (this.polling) return Promise.resolve();
+    this.polling = true;
+    var fetchPage = function () {
+      var url = '/api/v1/events?after=' + self.lastEventId + '&channels=' + encodeURIComponent(self.channels.join(','));
+      return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+        .then(function (page) {
+          if (self.ws === null) self.setState('polling');
+          if (page.resync_required) { location.reload(); return; }
+          page.events.forEach(function (event) { self.handle(event); });
+          if (page.has_more && page.events.length) return fetchPage();
+        });
+    };
+    return fetchPage()
+      .catch(function () { if (self.ws === null || self.state === 'polling') self.setState('reconnecting'); })
+      .then(function () { self.polling = false; });
   };
 
   RealtimeClient.prototype.handle = function (event) {
@@ -105,7 +126,8 @@
       return;
     }
     if (event.type === 'system.resync_required') { location.reload(); return; }
-    if (event.id !== null && event.id !== undefined) {
+    var logged = event.id !== null && event.id !== undefined;
+    if (logged) {
       if (this.seen.has(event.id)) return;
       this.seen.add(event.id);
       this.seenOrder.push(event.id);
@@ -113,6 +135,7 @@
       if (event.id > this.lastEventId) this.lastEventId = event.id;
     }
     (this.handlers[event.type] || []).forEach(function (h) { try { h(event.data, event); } catch (e) { console.error(e); } });
+    if (!logged) return;
     this.anyHandlers.forEach(function (h) { try { h(event); } catch (e) { console.error(e); } });
   };
 
@@ -131,19 +154,30 @@
     setTimeout(function () { item.remove(); }, 6000);
   }
 
-  /* A one-line, human description of an event, for feeds and toasts. */
+  /* A one-line, human description of an event, for feeds and toasts (plain text: use textContent). */
   function describe(event) {
     var d = event.data || {};
+    var at = function (title, company) { return (title || 'A job') + ' at ' + (company || '?'); };
     switch (event.type) {
-      case 'job.created': return (d.job_title || 'A job') + ' at ' + (d.company || '?');
+      case 'job.created': return at(d.job_title, d.company);
+      case 'job.analyzing': return 'Analysing ' + at(d.job_title, d.company);
       case 'job.analyzed': return 'Job ' + d.job_id + ' analysed: ' + d.match_score + '% (' + d.recommendation + ')';
       case 'application.status_changed': return (d.company || '') + ' ' + (d.job_title || '') + ': ' + d.old_status + ' → ' + d.new_status;
+      case 'application.updated': return 'Application ' + at(d.job_title, d.company) + ' updated';
+      case 'recommendations.new': return d.count + ' new recommendations';
+      case 'recommendations.updated': return 'Recommendations updated (' + d.count + ')';
+      case 'skill_gap.completed': case 'skill_gap.updated': return 'Skills match for job ' + d.job_id + ': ' + d.overall_match + '% (' + d.missing_skills + ' missing)';
+      case 'interview.scheduled': return 'Interview with ' + d.company + ' on ' + d.scheduled_date;
+      case 'interview.updated': return 'Interview with ' + d.company + ' updated';
       case 'interview.reminder': return 'Interview with ' + d.company + ' in ' + d.time_until;
       case 'followup.due': return 'Follow-up with ' + d.company + ' due in ' + d.hours_until_due + ' h';
-      case 'recommendations.new': return d.count + ' new recommendations';
+      case 'followup.sent': return 'Follow-up with ' + d.company + ' sent';
       case 'system.notification': case 'system.maintenance': return d.message;
-      case 'bot.session_updated': return 'Bot ' + (d.status || '') + ' — ' + (d.current_activity || d.activity || '');
+      case 'bot.session_updated': return 'Bot ' + (d.status || '') + ' — ' + (d.activity_message || d.current_activity || '');
+      case 'scraping.run_updated': return 'Scraping run ' + d.run_id + ': ' + d.status + ' (' + d.progress + '%)';
+      case 'scraping.company_updated': return 'Scraping ' + d.company + ': ' + d.status + ' (' + d.jobs_found + ' jobs)';
       case 'submission_job.updated': return 'Submission job ' + (d.job_id || d.id) + ': ' + d.status + ' (' + d.progress_percentage + '%)';
+      case 'submission.updated': return 'Submission to ' + d.directory_name + ': ' + d.status;
       default: return '';
     }
   }

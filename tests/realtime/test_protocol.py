@@ -327,3 +327,20 @@ def test_token_by_header_and_subprotocol(user, make_token):
         assert (await receive(by_protocol))["type"] == "system.connected"
         await by_protocol.disconnect()
     run(scenario())
+
+
+def test_ids_in_the_query_must_be_plain_numbers(user, staff_user, make_token):
+    token, staff = make_token(user), make_token(staff_user)
+
+    async def scenario():
+        ws = await connect(f"/api/v1/ws?token={token}&channels=jobs&last_event_id=%C2%B2")  # "²"
+        await receive_type(ws, "system.connected")
+        error = await receive(ws)
+        assert error["type"] == "system.error" and error["data"]["code"] == "invalid_last_event_id"
+        await ws.send_json_to({"action": "list_channels"})
+        assert (await receive(ws))["data"]["channels"] == ["jobs"]  # still connected
+        await ws.disconnect()
+        for bad in ["%C2%B2", "-1", "abc", "9" * 30]:
+            watcher = await connect(f"/api/v1/ws?token={staff}&user_id={bad}")
+            assert await close_code(watcher) == 4404, bad
+    run(scenario())
