@@ -15,7 +15,7 @@ import asyncio
 import time
 
 from _harness import (
-    Budget, Client, close_clients, close_db, figure, jobelix_ws_url, make_users, median, ms_summary,
+    Budget, Client, close_clients, close_db, figure, jobelix_ws_url, make_users, ms_summary,
     open_clients, raise_nofile, run, setup_django, start_daphne,
 )
 

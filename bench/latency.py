@@ -21,7 +21,7 @@ import os
 import time
 
 from _harness import (
-    Budget, close_clients, close_db, figure, make_users, median, ms_summary, open_clients, run,
+    Budget, close_clients, close_db, figure, make_users, ms_summary, open_clients, run,
     setup_django, start_daphne, start_peer, raise_nofile, percentile,
 )
 

@@ -7,8 +7,6 @@ part of `make test`.
 """
 import os
 
-import pytest
-
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "reliability: slow load/fault test, run by `make reliability`")
