@@ -39,13 +39,14 @@ class SandboxAdapter(SiteAdapter):
     @classmethod
     def job_for_url(cls, url: str) -> tuple[str, JobRef] | None:
         """`http://HOST:PORT/jobs/<id>[/apply]` where HOST is loopback (the sandbox binds there) or
-        the host of $JOBELIX_BOARD_URL (a sandbox served elsewhere)."""
+        the host of $JOBELIX_BOARD_URL or $JOBELIX_SANDBOX_BOARD_URL (a sandbox served elsewhere)."""
         parts = urlsplit(url or "")
         match = cls.job_path.match(parts.path)
         if parts.scheme not in ("http", "https") or not parts.hostname or match is None:
             return None
-        configured = urlsplit(os.environ.get("JOBELIX_BOARD_URL", "")).netloc
-        if not (_is_loopback(parts.hostname) or (configured and parts.netloc == configured)):
+        configured = {urlsplit(os.environ.get(name, "")).netloc for name in ("JOBELIX_BOARD_URL",
+                                                                             "JOBELIX_SANDBOX_BOARD_URL")}
+        if not (_is_loopback(parts.hostname) or parts.netloc in configured - {""}):
             return None
         base_url = f"{parts.scheme}://{parts.netloc}"
         job_id = match.group(1)
