@@ -6,11 +6,26 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm, TokenForm
+from realtime.selectors import recent_events
+
+
+DASHBOARD_CHANNELS = [
+    "jobs", "applications", "recommendations", "skills", "followups", "interviews", "system", "bot", "submissions",
+]
 
 
 @login_required
 def dashboard(request):
-    return render(request, "accounts/dashboard.html", {"profile": services.get_or_create_profile(request.user)})
+    """Profile summary and the activity feed: recent events rendered at load, then live ones."""
+    context = {
+        "profile": services.get_or_create_profile(request.user),
+        "channels": DASHBOARD_CHANNELS,
+        # Up to the id the client resumes after (realtime.middleware), so none shows twice.
+        "recent_events": recent_events(
+            request.user.id, DASHBOARD_CHANNELS, up_to=getattr(request, "realtime_last_event_id", None)
+        ),
+    }
+    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

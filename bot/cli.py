@@ -111,17 +111,17 @@ def run(args) -> int:
     from .api import JobelixAPI
     from .console import ConsoleProgress
     from .llm import LLMClient
-    from .runner import BotRunner
-    from .sandbox.jobs import DEMO_EMAIL, DEMO_PASSWORD
+    from .runner import BotRunner, board_credentials
     from .sites import get_adapter
 
     env = os.environ
+    board_email, board_password = board_credentials(env)
     server = (args.server or env.get("JOBELIX_API_URL") or DEFAULT_SERVER_URL).rstrip("/")
     config = RunConfig(
         board_url=(args.board or env.get("JOBELIX_BOARD_URL") or DEFAULT_BOARD_URL).rstrip("/"),
         site=args.site,
-        board_email=env.get("JOBELIX_BOARD_EMAIL", DEMO_EMAIL),
-        board_password=env.get("JOBELIX_BOARD_PASSWORD", DEMO_PASSWORD),
+        board_email=board_email,
+        board_password=board_password,
         max_applications=args.max_applications,
         daily_cap=args.daily_cap if args.daily_cap and args.daily_cap > 0 else None,
         dry_run=args.dry_run,

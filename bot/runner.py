@@ -26,7 +26,7 @@ from .ledger import Ledger
 from .llm import LLMClient
 from .profile import Profile
 from .resume import build_resume, slug
-from .sites import JobDetails, JobRef, SiteAdapter, get_adapter
+from .sites import JobDetails, JobRef, SiteAdapter, SubmitResult, get_adapter
 
 BOT_VERSION = "1.0.0"
 DEFAULT_BOARD_URL = "http://127.0.0.1:8765"
@@ -187,7 +187,7 @@ class BotRunner:
             outcome, error = STOPPED, str(exc) or "Interrupted (SIGINT)"
             status.complete(False, error)
         except Exception as exc:
-            outcome, error = FAILED, _describe(exc)
+            outcome, error = FAILED, describe_error(exc)
             self.console.note(f"Fatal error: {error}")
             if not isinstance(exc, FatalError):
                 traceback.print_exc()
@@ -216,7 +216,8 @@ class BotRunner:
 
         adapter = self.adapter_class(page, cfg.board_url, cfg.page_timeout_ms)
         status.heartbeat("linkedin_login", {"board": adapter.name, "url": cfg.board_url})
-        adapter.login(cfg.board_email, cfg.board_password)
+        if adapter.login_required:
+            adapter.login(cfg.board_email, cfg.board_password)
         status.heartbeat("linkedin_login_done", {"board": adapter.name})
 
         queries = adapter.search_queries(profile)
@@ -258,27 +259,24 @@ class BotRunner:
         """Apply to one posting; True when submitted (or filled, in a dry run). Failures are reported, not raised."""
         status, cfg = self.status, self.config
         who = {"job_title": ref.title, "company": ref.company}
+
+        def step(activity: str, details: dict) -> None:
+            who.update(job_title=details["job_title"], company=details["company"])
+            status.heartbeat(activity, details)
+
         try:
-            job = adapter.open_job(ref)
-            who = {"job_title": job.title, "company": job.company}
-            status.heartbeat("creating_resume", dict(who))
-            resume = build_resume(profile, job, resume_dir)
-            questions = adapter.open_application(job)
-            status.heartbeat("answering_questions", {**who, "question_count": len(questions)})
-            answers = answerer.answer_all(questions, job)
-            adapter.fill_application(questions, answers, resume)
-            if cfg.dry_run:
+            job, outcome = apply_to_job(adapter, answerer, profile, ref, resume_dir, submit=not cfg.dry_run,
+                                        on_step=step)
+            if outcome is None:  # dry run: filled, not sent
                 status.heartbeat("applying_jobs", {**who, "dry_run": True, "progress": self._progress_text()})
                 self.result.applied.append(job.url)
                 return True
-            status.heartbeat("submitting_application", dict(who))
-            outcome = adapter.submit_application()
         except Exception as exc:
             if self._browser_gone():
-                raise FatalError(f"the browser closed unexpectedly ({_describe(exc)})") from exc
+                raise FatalError(f"the browser closed unexpectedly ({describe_error(exc)})") from exc
             if not _expected_failure(exc):
                 traceback.print_exc()
-            error = _describe(exc)
+            error = describe_error(exc)
             self.result.failed.append((ref.url, error))
             status.increment("jobs_failed")
             status.heartbeat("application_failed", {**who, "error": error[:100]})
@@ -343,16 +341,8 @@ class BotRunner:
         return min(limits) if limits else None
 
     def _open_browser(self):
-        cfg = self.config
-        if not os.path.exists(cfg.chromium_path):
-            raise FatalError(f"Chromium not found at {cfg.chromium_path} (set JOBELIX_CHROMIUM)")
-        from playwright.sync_api import sync_playwright
-
-        self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(
-            executable_path=cfg.chromium_path, headless=not cfg.headed, args=CHROMIUM_ARGS)
-        context = self.browser.new_context(accept_downloads=False)
-        return context.new_page()
+        self._playwright, self.browser, page = launch_chromium(self.config.chromium_path, headed=self.config.headed)
+        return page
 
     def _browser_gone(self) -> bool:
         return self.browser is None or not self.browser.is_connected()
@@ -362,13 +352,67 @@ class BotRunner:
         pw, self._playwright = self._playwright, None
         if browser is not None:
             self.closed_browser = browser
-        for closer in ((browser.close if browser else None), (pw.stop if pw else None)):
-            if closer is None:
-                continue
-            try:
-                closer()
-            except Exception as exc:
-                print(f"[bot] while closing the browser: {exc}", file=sys.stderr, flush=True)
+        close_chromium(pw, browser)
+
+
+# -- pieces shared with the browser applier (bot/applier.py) ----------------------------
+
+def launch_chromium(chromium_path: str = DEFAULT_CHROMIUM, headed: bool = False):
+    """Start Playwright and Chromium with the bot's launch args; returns (playwright, browser, page).
+
+    FatalError when the executable is missing; Playwright is stopped again if the launch fails."""
+    if not os.path.exists(chromium_path):
+        raise FatalError(f"Chromium not found at {chromium_path} (set JOBELIX_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=not headed, args=CHROMIUM_ARGS)
+        page = browser.new_context(accept_downloads=False).new_page()
+    except BaseException:
+        close_chromium(pw, None)
+        raise
+    return pw, browser, page
+
+
+def close_chromium(pw, browser) -> None:
+    """Close the browser then stop Playwright; never raises (either may be None)."""
+    for closer in ((browser.close if browser else None), (pw.stop if pw else None)):
+        if closer is None:
+            continue
+        try:
+            closer()
+        except Exception as exc:
+            print(f"[bot] while closing the browser: {exc}", file=sys.stderr, flush=True)
+
+
+def apply_to_job(adapter: SiteAdapter, answerer: Answerer, profile: Profile, ref: JobRef, resume_dir: Path,
+                 submit: bool = True, on_step=None) -> tuple[JobDetails, SubmitResult | None]:
+    """One application: open the posting, tailor the resume, answer the form, then send it.
+
+    on_step(activity, details) is called before each step with the spec's activity codes
+    (creating_resume, answering_questions, submitting_application). With submit=False the
+    form is filled but not sent and the result is None. Errors are raised, not reported."""
+    on_step = on_step or (lambda activity, details: None)
+    job = adapter.open_job(ref)
+    who = {"job_title": job.title, "company": job.company}
+    on_step("creating_resume", dict(who))
+    resume = build_resume(profile, job, resume_dir)
+    questions = adapter.open_application(job)
+    on_step("answering_questions", {**who, "question_count": len(questions)})
+    answers = answerer.answer_all(questions, job)
+    adapter.fill_application(questions, answers, resume)
+    if not submit:
+        return job, None
+    on_step("submitting_application", dict(who))
+    return job, adapter.submit_application()
+
+
+def board_credentials(environ=os.environ) -> tuple[str, str]:
+    """The board login: JOBELIX_BOARD_EMAIL / JOBELIX_BOARD_PASSWORD, by default the sandbox demo account."""
+    from .sandbox.jobs import DEMO_EMAIL, DEMO_PASSWORD
+
+    return environ.get("JOBELIX_BOARD_EMAIL", DEMO_EMAIL), environ.get("JOBELIX_BOARD_PASSWORD", DEMO_PASSWORD)
 
 
 class FatalError(Exception):
@@ -383,7 +427,7 @@ def _expected_failure(exc: Exception) -> bool:
     return isinstance(exc, (ApplicationError, PlaywrightError))
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
     if name in ("FatalError", "SiteError", "ApplicationError"):

@@ -61,8 +61,11 @@ def processes(port: int) -> dict[str, list[str]]:
                           "--schedule", str(DATA_DIR / "celerybeat-schedule")],
     }
     sandbox_port = os.environ.get("JOBELIX_SANDBOX_PORT", "8765")
-    if os.path.exists(BASE_DIR / "bot" / "sandbox" / "__main__.py"):
-        procs["sandbox"] = [PYTHON, "-m", "bot.sandbox", "--port", sandbox_port]
+    procs["sandbox"] = [PYTHON, "-m", "bot.sandbox", "--port", sandbox_port]
+    if os.environ.get("JOBELIX_DEMO_BOARDS_URL"):
+        # Demo career pages (schema.org JobPosting) that the demo companies point at.
+        port = os.environ["JOBELIX_DEMO_BOARDS_URL"].rsplit(":", 1)[1]
+        procs["boards"] = [PYTHON, "-m", "scraping.testing", "--port", port, "--companies", "4", "--jobs", "6"]
     return procs
 
 
@@ -115,6 +118,9 @@ def run() -> int:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
     port = int(os.environ.get("PORT", "8000"))
+    os.environ.setdefault("JOBELIX_DEMO_BOARDS_URL", "http://127.0.0.1:8767")
+    sandbox_port = os.environ.setdefault("JOBELIX_SANDBOX_PORT", "8765")
+    os.environ.setdefault("JOBELIX_SANDBOX_BOARD_URL", f"http://127.0.0.1:{sandbox_port}")
     stoppers = start_services()
     try:
         manage("migrate", "--noinput")

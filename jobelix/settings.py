@@ -262,6 +262,8 @@ JOBELIX_SANDBOX_BOARD_URL = env("JOBELIX_SANDBOX_BOARD_URL", "http://127.0.0.1:8
 
 # Submissions (docs/submissions.md): the callable that applies to one posting, and how
 # many times a submission is tried before a re-run gives up on it.
+# Appliers: submissions.appliers.record_only (default), submissions.appliers.post_json,
+# bot.applier.browser_apply (the auto-apply bot in headless Chromium; docs/bot.md).
 SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "submissions.appliers.record_only")
 SUBMISSIONS_MAX_ATTEMPTS = env_int("SUBMISSIONS_MAX_ATTEMPTS", 3)
 

@@ -59,3 +59,12 @@ def last_event_id() -> int:
     """The newest event id (never below what the purge removed, so it never goes back)."""
     newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
     return newest or purged_up_to()
+
+
+def recent_events(user_id: int, channels, limit: int = 20, up_to: int | None = None) -> list[dict]:
+    """The newest events a user may see (ids up to `up_to`), oldest first: what a page shows before live ones."""
+    events = Event.objects.filter(visible_events(user_id, channels))
+    if up_to is not None:
+        events = events.filter(id__lte=up_to)
+    events = events.order_by("-id")[:limit]
+    return [event.envelope() for event in reversed(events)]

@@ -274,6 +274,12 @@ def applier_request(job: SubmissionJob, submission: Submission) -> dict:
             "years_experience": getattr(profile, "years_experience", 0),
             "work_authorization": getattr(profile, "work_authorization", ""),
             "resume_text": getattr(profile, "resume_text", ""),
+            # what the bot's screening answers need (bot.profile.Profile)
+            "desired_titles": list(getattr(profile, "desired_titles", []) or []),
+            "locations": list(getattr(profile, "locations", []) or []),
+            "remote_preference": getattr(profile, "remote_preference", ""),
+            "salary_expectation": getattr(profile, "salary_expectation", None),
+            "willing_to_relocate": getattr(profile, "willing_to_relocate", None),
         },
         "posting": None
         if posting is None

@@ -20,5 +20,15 @@ def get_adapter(name: str) -> type[SiteAdapter]:
     return getattr(import_module(module_name), class_name)
 
 
+def adapter_for_url(url: str) -> tuple[type[SiteAdapter], str, JobRef] | None:
+    """The registered board that owns this posting URL: (adapter class, base_url, JobRef), or None."""
+    for name in ADAPTERS:
+        adapter_class = get_adapter(name)
+        found = adapter_class.job_for_url(url)
+        if found is not None:
+            return adapter_class, found[0], found[1]
+    return None
+
+
 __all__ = ["ADAPTERS", "ApplicationError", "FormQuestion", "JobDetails", "JobRef", "SiteAdapter", "SiteError",
-           "SubmitResult", "get_adapter"]
+           "SubmitResult", "adapter_for_url", "get_adapter"]

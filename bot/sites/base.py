@@ -71,6 +71,16 @@ class SiteAdapter(ABC):
 
     name: str = "Job board"  # shown in the status card (details.board)
     source: str = "bot"  # `source` sent to the server when recording a job
+    login_required: bool = True  # False for boards whose postings open without an account
+
+    @classmethod
+    def job_for_url(cls, url: str) -> tuple[str, JobRef] | None:
+        """(base_url, JobRef) when url is one of this board's postings, else None.
+
+        Lets the browser applier (bot/applier.py) route a posting's apply URL to its board;
+        title and company may be blank (open_job reads them). Boards that cannot tell say None.
+        """
+        return None
 
     def __init__(self, page, base_url: str, timeout_ms: int = 30_000):
         self.page = page

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
 from pathlib import Path
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from ..profile import Profile
 from .base import ApplicationError, FormQuestion, JobDetails, JobRef, SiteAdapter, SiteError, SubmitResult
@@ -31,6 +34,23 @@ class SandboxAdapter(SiteAdapter):
     name = "Sandbox board"
     source = "sandbox"
     max_pages = 20  # guard against a pager that never ends
+    job_path = re.compile(r"^/jobs/(\d+)(?:/apply)?/?$")
+
+    @classmethod
+    def job_for_url(cls, url: str) -> tuple[str, JobRef] | None:
+        """`http://HOST:PORT/jobs/<id>[/apply]` where HOST is loopback (the sandbox binds there) or
+        the host of $JOBELIX_BOARD_URL or $JOBELIX_SANDBOX_BOARD_URL (a sandbox served elsewhere)."""
+        parts = urlsplit(url or "")
+        match = cls.job_path.match(parts.path)
+        if parts.scheme not in ("http", "https") or not parts.hostname or match is None:
+            return None
+        configured = {urlsplit(os.environ.get(name, "")).netloc for name in ("JOBELIX_BOARD_URL",
+                                                                             "JOBELIX_SANDBOX_BOARD_URL")}
+        if not (_is_loopback(parts.hostname) or parts.netloc in configured - {""}):
+            return None
+        base_url = f"{parts.scheme}://{parts.netloc}"
+        job_id = match.group(1)
+        return base_url, JobRef(job_id, f"{base_url}/jobs/{job_id}", "", "")
 
     def login(self, email: str, password: str) -> None:
         page = self.page
@@ -108,3 +128,12 @@ class SandboxAdapter(SiteAdapter):
         error = page.query_selector(".form-error")
         message = " ".join(error.inner_text().split()) if error else f"no confirmation page ({page.url})"
         raise ApplicationError(message[:300])
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

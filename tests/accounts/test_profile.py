@@ -40,3 +40,19 @@ def test_pages_need_login(client):
     for path in ["/dashboard/", "/profile/", "/tokens/"]:
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_dashboard_shows_my_recent_events_and_nobody_elses(session_client, user, other_user):
+    from django.db import transaction
+
+    from realtime import publish
+
+    with transaction.atomic():
+        mine = publish(user, "bot", "bot.session_updated", {"status": "running", "note": "<b>mine</b>"})
+        theirs = publish(other_user, "bot", "bot.session_updated", {"status": "running", "note": "theirs"})
+    response = session_client.get("/dashboard/")
+    recent = {event["id"]: event for event in response.context["recent_events"]}
+    assert mine.id in recent and theirs.id not in recent
+    html = response.content.decode()
+    assert "theirs" not in html
+    assert "<b>mine</b>" not in html  # JSON in a script tag is escaped

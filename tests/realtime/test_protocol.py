@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """asyncio.run in a thread of its own: the session's Playwright browser (if a browser
+    test ran first) keeps an event loop in the main thread, where asyncio.run refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def connect(path):
