@@ -186,7 +186,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return await self.reject_input("frame_too_large", f"Frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes.")
         try:
             message = json.loads(text_data if text_data is not None else bytes_data.decode())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting fits in 64 KiB
             return await self.reject_input("invalid_json", "Messages must be JSON objects.")
         if not isinstance(message, dict) or not isinstance(message.get("action"), str):
             return await self.reject_input("invalid_message", 'Messages look like {"action": "subscribe", "channel": "jobs"}.')

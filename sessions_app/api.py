@@ -20,6 +20,13 @@ SessionSchema = inline_serializer("BotSession", {
     "jobs_applied": drf_serializers.IntegerField(), "jobs_failed": drf_serializers.IntegerField(),
     "credits_used": drf_serializers.IntegerField(),
 })
+HeartbeatResultSchema = inline_serializer("BotHeartbeatResult", {
+    "success": drf_serializers.BooleanField(), "session_id": drf_serializers.UUIDField(),
+    "status": drf_serializers.CharField(),
+})
+SessionResultSchema = inline_serializer("BotSessionResult", {
+    "success": drf_serializers.BooleanField(), "session": SessionSchema,
+})
 
 
 class BotApiView(APIView):
@@ -49,7 +56,7 @@ class StartView(BotApiView):
 
 
 class HeartbeatView(BotApiView):
-    @extend_schema(request=serializers.HeartbeatSerializer, responses=SessionSchema)
+    @extend_schema(request=serializers.HeartbeatSerializer, responses=HeartbeatResultSchema)
     def post(self, request):
         data = self.validated(serializers.HeartbeatSerializer)
         session = services.record_heartbeat(
@@ -59,7 +66,7 @@ class HeartbeatView(BotApiView):
 
 
 class CompleteView(BotApiView):
-    @extend_schema(request=serializers.CompleteSerializer, responses=SessionSchema)
+    @extend_schema(request=serializers.CompleteSerializer, responses=SessionResultSchema)
     def post(self, request):
         data = self.validated(serializers.CompleteSerializer)
         session = services.complete_session(
@@ -74,7 +81,7 @@ class StopView(BotApiView):
 
     permission_classes = [require_scope("bot", allow_session=True)]
 
-    @extend_schema(request=serializers.StopSerializer, responses=SessionSchema)
+    @extend_schema(request=serializers.StopSerializer, responses=SessionResultSchema)
     def post(self, request):
         data = self.validated(serializers.StopSerializer)
         session = services.stop_session(request.user, data["session_id"])

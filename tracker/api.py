@@ -26,12 +26,17 @@ def _not_found(what: str) -> Response:
     return Response({"error": f"No such {what}."}, status=status.HTTP_404_NOT_FOUND)
 
 
+MAX_OFFSET = 10**9
+
+
 def _page(request, queryset, serializer_class) -> Response:
     try:
         limit = max(1, min(MAX_PAGE, int(request.query_params.get("limit", 50))))
         offset = max(0, int(request.query_params.get("offset", 0)))
+        if offset > MAX_OFFSET:
+            raise ValueError
     except ValueError:
-        return Response({"error": "limit and offset must be integers."}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"error": f"limit and offset must be integers (offset at most {MAX_OFFSET})."}, status=status.HTTP_400_BAD_REQUEST)
     items = list(queryset[offset:offset + limit])
     return Response({"count": queryset.count(), "limit": limit, "offset": offset,
                      "results": serializer_class(items, many=True).data})
