@@ -3,6 +3,8 @@ import asyncio
 import json
 
 import pytest
+
+from tests.support import run_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
@@ -14,12 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(coro):
-    """asyncio.run in a thread of its own: the session's Playwright browser (if a browser
-    test ran first) keeps an event loop in the main thread, where asyncio.run refuses to start."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    return run_async(coro)
 
 
 async def connect(path):

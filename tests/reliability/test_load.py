@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from tests.support import run_async
+
 from tests.reliability.helpers import (
     Bot, Dashboard, http_client, make_bot_users, stored_event_ids, stored_sessions, wait_until,
 )
@@ -52,7 +54,7 @@ def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user, mak
                 await dashboard.stop()
             return bots, dashboards, staff
 
-    bots, dashboards, staff = asyncio.run(scenario())
+    bots, dashboards, staff = run_async(scenario())
     statuses = {}
     for bot in bots:
         for status, count in bot.statuses.items():

@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from tests.support import run_async
+
 from jobelix.embedded import DATA_DIR, EmbeddedPostgres
 from tests.conftest import BASE_DIR, child_env
 from tests.reliability.helpers import Bot, Dashboard, http_client, wait_until
@@ -68,7 +70,7 @@ def test_app_recovers_from_a_postgres_restart(start_daphne):
                     await dashboard.stop()
                 return bots, dashboards
 
-        bots, dashboards = asyncio.run(scenario())
+        bots, dashboards = run_async(scenario())
         assert server.proc.poll() is None and server.proc.pid == pid  # the app was not restarted
         failures_after = [(t - marks["back"], s) for b in bots for t, s in b.log if s != 200 and t > marks["back"] + 2]
         during = {}

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from tests.support import run_async
+
 from tests.reliability.helpers import (
     Bot, Dashboard, http_client, make_bot_users, stored_event_ids, stored_sessions, wait_until,
 )
@@ -52,7 +54,7 @@ def test_redis_killed_and_restarted_during_load(private_redis, start_daphne, dja
                 await dashboard.stop()
             return bots, dashboards
 
-    bots, dashboards = asyncio.run(scenario())
+    bots, dashboards = run_async(scenario())
     statuses = {}
     during = 0
     for bot in bots:
