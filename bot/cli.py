@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .runner import DEFAULT_BOARD_URL, DEFAULT_CHROMIUM, EXIT_CODES, FAILED, Interrupted, RunConfig
+from .runner import DEFAULT_BOARD_URL, DEFAULT_CHROMIUM, EXIT_CODES, FAILED, INTERRUPT, RunConfig
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 
@@ -154,7 +154,7 @@ def make_reporter(token: str, server: str):
 
 def _install_signal_handlers() -> None:
     def interrupt(signum, frame):
-        raise Interrupted(f"Interrupted ({signal.Signals(signum).name})")
+        INTERRUPT.set()  # the runner stops before the next job, like a stop from the dashboard
 
     for sig in (signal.SIGTERM,):  # Ctrl-C arrives as KeyboardInterrupt
         try:

@@ -39,6 +39,11 @@ COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
 EXIT_CODES = {COMPLETED: 0, FAILED: 1, STOPPED: 2}
 
 
+# Set by the CLI's SIGTERM handler. A flag, not an exception: an exception raised from a
+# signal handler can land inside Playwright's own event loop and break its connection.
+INTERRUPT = threading.Event()
+
+
 class Interrupted(BaseException):
     """SIGTERM (raised by the CLI's handler): end the run like a stop from the dashboard.
 
@@ -91,7 +96,7 @@ class SafeReporter:
 
     @property
     def stopped(self) -> bool:
-        return bool(getattr(self.reporter, "stopped", False))
+        return INTERRUPT.is_set() or bool(getattr(self.reporter, "stopped", False))
 
     @property
     def stats(self) -> dict:
@@ -178,7 +183,7 @@ class BotRunner:
         outcome, error = FAILED, ""
         try:
             outcome = self._run()
-            error = "Stopped by user" if outcome == STOPPED else ""
+            error = ("Interrupted (SIGTERM)" if INTERRUPT.is_set() else "Stopped by user") if outcome == STOPPED else ""
             if outcome == STOPPED:
                 status.complete(False, error)
             else:
@@ -237,7 +242,7 @@ class BotRunner:
         submitted = 0
         for index, ref in enumerate(new):
             if status.stopped:
-                self.console.note("Stopped from the dashboard; finishing gracefully.")
+                self.console.note("Stop requested; finishing gracefully.")
                 return STOPPED
             if budget is not None and submitted >= budget:
                 status.heartbeat("applying_jobs", {"progress": f"{index}/{len(new)}",
