@@ -133,14 +133,20 @@ def run() -> int:
         print("[jobelix] stopped.", flush=True)
 
 
-def test(pytest_args: list[str]) -> int:
+def loopback_environment(run_id: str, allowed_hosts: str):
+    """Production-like settings (DEBUG off) served over plain HTTP on loopback, with a
+    run id that gives this run its own test database, Redis prefix and Celery queues."""
     os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_hex(16))
     os.environ.setdefault("HTTPS", "0")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    os.environ["JOBELIX_TEST_RUN_ID"] = secrets.token_hex(4)
+    os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
+    os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
+    os.environ["JOBELIX_TEST_RUN_ID"] = run_id
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+
+
+def test(pytest_args: list[str]) -> int:
+    loopback_environment(secrets.token_hex(4), "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
     stoppers = start_services()
     try:
         return subprocess.call([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR)
@@ -181,12 +187,7 @@ def bench_commands(args: list[str]) -> list[tuple[str, list[str]]]:
 
 def bench(scripts: list[str]) -> int:
     """Run bench/ scripts (all by default) on a fresh `jobelix_bench` database; they print figures."""
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("HTTPS", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-    os.environ["JOBELIX_TEST_RUN_ID"] = "bench" + secrets.token_hex(3)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+    loopback_environment("bench" + secrets.token_hex(3), "127.0.0.1,localhost")
     stoppers = start_services()
     try:
         os.environ["DATABASE_URL"] = fresh_database("jobelix_bench")

@@ -1,7 +1,9 @@
 """The channel registry: names, who may join them, and their Redis group names.
 
 A user's subscription to channel C joins `user.<id>.C` (their own events) and
-`global.C` (events for everyone, published with user=None: scraping, system, …).
+`global.C` (events for everyone, published with user=None: every scraping and
+system event, scraped postings' job.created, …). Whether an event is global is
+decided by its publisher, not by a list of channels.
 Staff may subscribe to `C:all`, the staff view, which joins `staff.C`: every
 user's events on C.
 """
@@ -9,7 +11,6 @@ CHANNELS = (
     "jobs", "applications", "recommendations", "skills", "followups",
     "interviews", "system", "bot", "scraping", "submissions",
 )
-GLOBAL_CHANNELS = frozenset({"scraping", "system"})
 STAFF_SUFFIX = ":all"
 
 
