@@ -8,7 +8,6 @@ from accounts import services
 from accounts.forms import ProfileForm, TokenForm
 from realtime.selectors import recent_events
 
-
 DASHBOARD_CHANNELS = [
     "jobs", "applications", "recommendations", "skills", "followups", "interviews", "system", "bot", "submissions",
 ]

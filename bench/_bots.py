@@ -6,7 +6,6 @@ and send the i-th heartbeat; latency.py and ingest.py drive both the same way.
 from __future__ import annotations
 
 import httpx
-
 from _harness import Client, Server, heartbeat_body, jobelix_ws_url, socketio_ws_url
 
 

@@ -53,7 +53,7 @@ def setup_django():
 
 # --- processes -------------------------------------------------------------------------
 
-_children: list["Server"] = []
+_children: list[Server] = []
 
 
 def child_env(**overrides) -> dict:
@@ -87,7 +87,7 @@ class Server:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "Server":
+    def start(self, timeout: float = 60) -> Server:
         from jobelix.embedded import wait_for_port
 
         log = open(self.log_path, "ab")
@@ -255,7 +255,7 @@ class Client:
         self.close_code: int | None = None
         self.keep_events = True
 
-    async def start(self, timeout: float = 30) -> "Client":
+    async def start(self, timeout: float = 30) -> Client:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(self.url, open_timeout=timeout, max_size=2**22, ping_interval=None,

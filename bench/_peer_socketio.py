@@ -78,7 +78,7 @@ class HttpError(Exception):
 
 
 def iso(dt: datetime.datetime) -> str:
-    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def hash_token(raw: str) -> str:
@@ -141,7 +141,7 @@ def build_app(database_url: str, redis_url: str, prefix: str, pool_size: int):
                 user_id = await user_for_token(cur, body.get("token"))
                 if user_id is None:
                     raise HttpError(401, "Invalid or missing token.")
-                now = datetime.datetime.now(datetime.timezone.utc)
+                now = datetime.datetime.now(datetime.UTC)
                 await cur.execute(
                     f"INSERT INTO peer_bot_session (id, user_id, status, bot_version, platform, started_at, "
                     f"last_heartbeat_at, updated_at) VALUES (%s, %s, 'starting', %s, %s, %s, %s, %s) RETURNING {columns}",

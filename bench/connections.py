@@ -15,8 +15,19 @@ import asyncio
 import time
 
 from _harness import (
-    Budget, Client, close_clients, close_db, figure, jobelix_ws_url, make_users, ms_summary,
-    open_clients, raise_nofile, run, setup_django, start_daphne,
+    Budget,
+    Client,
+    close_clients,
+    close_db,
+    figure,
+    jobelix_ws_url,
+    make_users,
+    ms_summary,
+    open_clients,
+    raise_nofile,
+    run,
+    setup_django,
+    start_daphne,
 )
 
 
@@ -39,7 +50,7 @@ async def main(args):
         total = time.perf_counter() - t0
         for client in clients:
             client.keep_events = False
-        figure(f"connections opened", f"{len(clients)} of {args.connections} in {total:.1f} s "
+        figure("connections opened", f"{len(clients)} of {args.connections} in {total:.1f} s "
                f"({len(clients) / total:.0f}/s, {args.concurrency} connecting at a time)")
         figure("connect time per connection (open -> system.connected)", ms_summary(durations))
         await asyncio.sleep(args.settle)

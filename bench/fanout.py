@@ -16,8 +16,19 @@ import asyncio
 import time
 
 from _harness import (
-    Budget, Client, close_clients, close_db, figure, jobelix_ws_url, make_users, ms_summary,
-    open_clients, raise_nofile, run, setup_django, start_daphne,
+    Budget,
+    Client,
+    close_clients,
+    close_db,
+    figure,
+    jobelix_ws_url,
+    make_users,
+    ms_summary,
+    open_clients,
+    raise_nofile,
+    run,
+    setup_django,
+    start_daphne,
 )
 
 
@@ -70,7 +81,7 @@ async def main(args):
             calls.append(returned - started)
             try:
                 await asyncio.wait_for(waiting["done"].wait(), 15)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             got = arrivals.pop(n, [])
             missing += len(clients) - len(got)
@@ -81,7 +92,7 @@ async def main(args):
         figure(f"fanout to {len(clients)} subscribers: first receives", ms_summary(first))
         figure(f"fanout to {len(clients)} subscribers: last receives", ms_summary(last))
         figure("publish call (insert, commit, group_send to 2 groups)", ms_summary(calls))
-        figure(f"fanout missing deliveries", str(missing))
+        figure("fanout missing deliveries", str(missing))
         await close_clients(clients)
         return 0 if missing == 0 else 1
     finally:

@@ -14,7 +14,18 @@ import argparse
 import asyncio
 import time
 
-from _harness import close_db, figure, heartbeat_body, make_users, median, percentile, run, setup_django, start_daphne, start_peer
+from _harness import (
+    close_db,
+    figure,
+    heartbeat_body,
+    make_users,
+    median,
+    percentile,
+    run,
+    setup_django,
+    start_daphne,
+    start_peer,
+)
 
 
 async def ingest(target, bots: int, seconds: float) -> dict:

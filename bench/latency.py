@@ -21,8 +21,19 @@ import os
 import time
 
 from _harness import (
-    Budget, close_clients, close_db, figure, make_users, ms_summary, open_clients, run,
-    setup_django, start_daphne, start_peer, raise_nofile, percentile,
+    Budget,
+    close_clients,
+    close_db,
+    figure,
+    make_users,
+    ms_summary,
+    open_clients,
+    percentile,
+    raise_nofile,
+    run,
+    setup_django,
+    start_daphne,
+    start_peer,
 )
 
 
@@ -119,7 +130,7 @@ async def heartbeat_latency(target, clients_count: int, heartbeats: int, seconds
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             try:
                 await asyncio.wait_for(pending["done"].wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             sent += 1
             got = arrivals.pop(i, [])

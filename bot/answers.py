@@ -10,7 +10,7 @@ it writes them instead, and each call costs one credit.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .llm import LLMClient, LLMError
 from .profile import Profile

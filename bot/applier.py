@@ -21,8 +21,15 @@ from pathlib import Path
 from .answers import Answerer
 from .llm import LLMClient
 from .profile import Profile
-from .runner import (DEFAULT_CHROMIUM, RunConfig, apply_to_job, board_credentials, close_chromium, describe_error,
-                     launch_chromium)
+from .runner import (
+    DEFAULT_CHROMIUM,
+    RunConfig,
+    apply_to_job,
+    board_credentials,
+    close_chromium,
+    describe_error,
+    launch_chromium,
+)
 from .sites import ADAPTERS, ApplicationError, SiteError, adapter_for_url
 
 logger = logging.getLogger(__name__)

@@ -21,17 +21,16 @@ from .runner import DEFAULT_BOARD_URL, DEFAULT_CHROMIUM, EXIT_CODES, FAILED, INT
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 
-EPILOG = """environment:
-  JOBELIX_API_URL       server URL when --server is not given (default %(server)s)
-  JOBELIX_BOARD_URL     board URL when --board is not given (default %(board)s)
-  JOBELIX_CHROMIUM      Chromium executable (default %(chromium)s)
+EPILOG = f"""environment:
+  JOBELIX_API_URL       server URL when --server is not given (default {DEFAULT_SERVER_URL})
+  JOBELIX_BOARD_URL     board URL when --board is not given (default {DEFAULT_BOARD_URL})
+  JOBELIX_CHROMIUM      Chromium executable (default {DEFAULT_CHROMIUM})
   JOBELIX_BOARD_EMAIL / JOBELIX_BOARD_PASSWORD   board login (default: the sandbox demo account)
   JOBELIX_DAILY_CAP     daily application cap when --daily-cap is not given (default 25)
   JOBELIX_BOT_OUTPUT    folder for tailored resumes and the local ledger (default ./bot-output)
   JOBELIX_LLM_URL       OpenAI-compatible base URL for free-text answers (optional; 1 credit per call)
 
-exit codes: 0 completed, 2 stopped, 1 failed""" % {
-    "server": DEFAULT_SERVER_URL, "board": DEFAULT_BOARD_URL, "chromium": DEFAULT_CHROMIUM}
+exit codes: 0 completed, 2 stopped, 1 failed"""
 
 
 def _run_flags(parser: argparse.ArgumentParser) -> None:

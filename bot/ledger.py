@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .api import normalize_url
@@ -39,7 +39,7 @@ class Ledger:
             "job_url": job.url, "job_title": job.title, "company": job.company, "location": job.location,
             "description": job.description[:4000], "confirmation": confirmation, "synced": synced,
             "applied_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "applied_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "applied_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         })
         self.save()
 

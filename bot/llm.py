@@ -23,7 +23,7 @@ class LLMClient:
         self.timeout = timeout
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> "LLMClient | None":
+    def from_env(cls, environ=os.environ) -> LLMClient | None:
         """JOBELIX_LLM_URL (base URL, e.g. http://127.0.0.1:9000/v1), JOBELIX_LLM_KEY, JOBELIX_LLM_MODEL."""
         url = environ.get("JOBELIX_LLM_URL", "").strip()
         if not url:

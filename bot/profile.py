@@ -66,7 +66,7 @@ class Profile:
     willing_to_relocate: bool | None = None  # None when the server does not say
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Profile":
+    def from_dict(cls, data: dict | None) -> Profile:
         data = dict(data or {})
         if isinstance(data.get("profile"), dict):  # tolerate {"profile": {...}} envelopes
             data = {**data, **data["profile"]}
@@ -95,7 +95,7 @@ class Profile:
         )
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Profile":
+    def from_file(cls, path: str | Path) -> Profile:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def to_dict(self) -> dict:

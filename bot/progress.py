@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -46,7 +47,7 @@ class ProgressReporter:
         max_retries: int = 3,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
-        session: Optional[requests.Session] = None,
+        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = base_url.rstrip("/") + UPDATE_PROGRESS_PATH
@@ -61,8 +62,8 @@ class ProgressReporter:
             "Accept": "application/json",
         }
         self._sleep = sleep
-        self.last_error: Optional[str] = None
-        self.last_response: Optional[dict] = None
+        self.last_error: str | None = None
+        self.last_response: dict | None = None
 
     # -- the reporting vocabulary (mirrors the spec's ProgressReporter) ---------------
 
@@ -107,7 +108,7 @@ class ProgressReporter:
         )
 
     def report_progress(
-        self, job_id: Any, completed: int, failed: int, current_target: Optional[str] = None
+        self, job_id: Any, completed: int, failed: int, current_target: str | None = None
     ) -> bool:
         payload = {"job_id": job_id, "status": "in_progress", "completed": completed, "failed": failed}
         if current_target is not None:
@@ -121,8 +122,8 @@ class ProgressReporter:
         self,
         job_id: Any,
         error_message: str,
-        completed: Optional[int] = None,
-        failed: Optional[int] = None,
+        completed: int | None = None,
+        failed: int | None = None,
     ) -> bool:
         payload = {"job_id": job_id, "status": "failed", "error_message": error_message}
         if completed is not None:
@@ -152,7 +153,7 @@ class ProgressReporter:
             attempt += 1
             self._sleep(delay)
 
-    def _post_once(self, body: dict) -> tuple[bool, Optional[str]]:
+    def _post_once(self, body: dict) -> tuple[bool, str | None]:
         """Return (retryable, error); error None means accepted."""
         try:
             response = self._session.post(self.url, json=body, headers=self._headers, timeout=self.timeout)
@@ -181,7 +182,7 @@ class ProgressReporter:
         except Exception:
             pass
 
-    def __enter__(self) -> "ProgressReporter":
+    def __enter__(self) -> ProgressReporter:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

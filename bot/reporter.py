@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any
 
 import requests
 
@@ -51,44 +51,44 @@ class StatusReporter:
             failed, stale or stopped); further heartbeats are pointless.
     """
 
-    def __init__(self, api_token: str, base_url: Optional[str] = None,
-                 heartbeat_interval: Optional[float] = None):
+    def __init__(self, api_token: str, base_url: str | None = None,
+                 heartbeat_interval: float | None = None):
         self.token = api_token
         self.base_url = (base_url or os.environ.get("JOBELIX_API_URL") or DEFAULT_API_URL).rstrip("/")
-        self.session_id: Optional[str] = None
-        self.stats: Dict[str, int] = {key: 0 for key in STAT_KEYS}
+        self.session_id: str | None = None
+        self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         self.stopped = False
         self.finished = False
-        self.last_error: Optional[str] = None
+        self.last_error: str | None = None
         self.heartbeat_interval = (
             float(heartbeat_interval) if heartbeat_interval else heartbeat_interval_from_env()
         )
-        self.last_activity: Optional[str] = None
-        self.last_details: Optional[Dict[str, Any]] = None
-        self.last_heartbeat_at: Optional[float] = None  # time.monotonic() of the last success
-        self._last_attempt_at: Optional[float] = None  # of the last heartbeat sent, even if it failed
+        self.last_activity: str | None = None
+        self.last_details: dict[str, Any] | None = None
+        self.last_heartbeat_at: float | None = None  # time.monotonic() of the last success
+        self._last_attempt_at: float | None = None  # of the last heartbeat sent, even if it failed
         # One lock for counters and HTTP calls: heartbeats from the background
         # thread and the main loop go out one at a time, in order.
         self._lock = threading.RLock()
-        self._pulse_thread: Optional[threading.Thread] = None
+        self._pulse_thread: threading.Thread | None = None
         self._pulse_stop = threading.Event()
 
     # -- HTTP ---------------------------------------------------------------
 
-    def _post(self, path: str, payload: Dict[str, Any]) -> Optional[requests.Response]:
+    def _post(self, path: str, payload: dict[str, Any]) -> requests.Response | None:
         """POST JSON; None on any network error (logged, never raised)."""
         try:
             return requests.post(f"{self.base_url}{path}", json=payload, timeout=REQUEST_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - the bot must survive anything here
+        except Exception as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
             logger.warning("[Status] POST %s failed: %s", path, self.last_error)
             return None
 
     @staticmethod
-    def _json(response: requests.Response) -> Dict[str, Any]:
+    def _json(response: requests.Response) -> dict[str, Any]:
         try:
             data = response.json()
-        except Exception:  # noqa: BLE001 - a proxy may answer HTML
+        except Exception:
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -121,12 +121,12 @@ class StatusReporter:
                 self.finished = False
                 logger.info("[Status] Session started: %s", self.session_id)
                 return True
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.last_error = str(exc)
             logger.warning("[Status] start failed: %s", exc)
             return False
 
-    def send_heartbeat(self, activity: str, details: Optional[Dict[str, Any]] = None) -> bool:
+    def send_heartbeat(self, activity: str, details: dict[str, Any] | None = None) -> bool:
         """Send the current activity and stats; True when the server accepted it.
 
         A 409 ``{"stopped": true}`` sets :attr:`stopped` (the user pressed Stop);
@@ -141,7 +141,7 @@ class StatusReporter:
                     return False
                 if self.finished:
                     return False
-                payload: Dict[str, Any] = {
+                payload: dict[str, Any] = {
                     "token": self.token,
                     "session_id": self.session_id,
                     "activity": activity,
@@ -164,12 +164,12 @@ class StatusReporter:
                         logger.info("[Status] Session stopped by user - the bot should terminate")
                 self._note_failure(f"heartbeat {activity}", response)
                 return False
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.last_error = str(exc)
             logger.warning("[Status] heartbeat failed: %s", exc)
             return False
 
-    def complete_session(self, success: bool, error_message: Optional[str] = None) -> bool:
+    def complete_session(self, success: bool, error_message: str | None = None) -> bool:
         """Close the session as completed/failed (``stopped`` if the user stopped it).
 
         Also stops the periodic heartbeat thread. True when the server accepted it.
@@ -194,7 +194,7 @@ class StatusReporter:
                 self.finished = True
                 logger.info("[Status] Session completed: %s", "success" if success else "failed")
                 return True
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.last_error = str(exc)
             logger.warning("[Status] complete failed: %s", exc)
             return False
@@ -225,7 +225,7 @@ class StatusReporter:
 
     # -- periodic heartbeat -----------------------------------------------------
 
-    def start_periodic_heartbeat(self, interval: Optional[float] = None) -> None:
+    def start_periodic_heartbeat(self, interval: float | None = None) -> None:
         """Keep the session alive while the bot is busy in a long step.
 
         A daemon thread re-sends the last activity (with the current stats) when
@@ -268,7 +268,7 @@ class StatusReporter:
 
     # -- convenience --------------------------------------------------------------
 
-    def __enter__(self) -> "StatusReporter":
+    def __enter__(self) -> StatusReporter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -14,7 +14,7 @@ import logging
 import platform as platform_module
 import sys
 import time
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from bot.reporter import StatusReporter
 
@@ -47,17 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def plan_jobs(count: int) -> List[dict]:
+def plan_jobs(count: int) -> list[dict]:
     """The first ``count`` scripted jobs, cycling through the list if needed."""
     count = max(0, count)
     return [dict(DEFAULT_JOBS[i % len(DEFAULT_JOBS)]) for i in range(count)]
 
 
 def run(reporter: StatusReporter, pause: float, jobs: Sequence[dict],
-        fail_run: Optional[str] = None) -> str:
+        fail_run: str | None = None) -> str:
     """Play the run; returns "completed", "failed" or "stopped"."""
 
-    def step(activity: str, details: Optional[dict] = None) -> None:
+    def step(activity: str, details: dict | None = None) -> None:
         reporter.send_heartbeat(activity, details)
         if reporter.stopped:
             raise StoppedByUser()
@@ -98,7 +98,7 @@ def run(reporter: StatusReporter, pause: float, jobs: Sequence[dict],
     return "completed"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(message)s")

@@ -40,9 +40,12 @@ class PurgeMark(models.Model):
     purged_up_to = models.BigIntegerField(default=0)
     purged_at = models.DateTimeField(null=True)
 
+    def __str__(self) -> str:
+        return f"events purged up to #{self.purged_up_to}"
+
 
 def iso(dt) -> str:
-    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def envelope(event_id, type_, channel, data, when=None) -> dict:

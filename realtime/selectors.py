@@ -1,5 +1,6 @@
 """Reads of the event log: what a user may see, replay after an id, the resync rule."""
 from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Max, Q
 

@@ -79,6 +79,9 @@ class CompanyScrape(models.Model):
         unique_together = [("run", "company")]
         ordering = ["company__name"]
 
+    def __str__(self) -> str:
+        return f"{self.company_id} in run {self.run_id}: {self.status}"
+
 
 class JobPosting(models.Model):
     """A job scraped from a company's board; unique per company and external id."""

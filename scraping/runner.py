@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from scraping import conf, selectors, services
 from scraping.models import CompanyScrape, ScrapeRun
-from scraping.sources import FetchError, Fetcher, RobotsDisallowed, SourceError, fetch_jobs
+from scraping.sources import Fetcher, FetchError, RobotsDisallowed, SourceError, fetch_jobs
 
 logger = logging.getLogger(__name__)
 

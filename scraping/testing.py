@@ -22,7 +22,7 @@ import time
 import uuid
 import zlib
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -42,7 +42,7 @@ _TITLES = [
 ]
 _LOCATIONS = ["San Francisco, CA", "New York, NY", "Remote", "London", "Berlin", "Toronto, ON"]
 _DEPARTMENTS = ["Engineering", "Data", "Product", "Design", "Sales"]
-_EPOCH = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
+_EPOCH = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def _title(n: int) -> str:
@@ -199,7 +199,7 @@ class BoardServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "BoardServer":
+    def start(self) -> BoardServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="board-server", daemon=True)
         self._thread.start()
         return self
@@ -209,7 +209,7 @@ class BoardServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "BoardServer":
+    def __enter__(self) -> BoardServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -367,7 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FixtureBoards/1.0"
 
-    def do_GET(self):  # noqa: N802 - stdlib hook name
+    def do_GET(self):
         status, headers, body = self.server.board.respond(self.path, self.headers.get("User-Agent", ""))
         self.send_response(status)
         for key, value in headers.items():

@@ -8,7 +8,7 @@ Unknown codes are accepted and shown as sent (escaped).
 
 from __future__ import annotations
 
-from typing import Dict, NamedTuple
+from typing import NamedTuple
 
 
 class Activity(NamedTuple):
@@ -16,7 +16,7 @@ class Activity(NamedTuple):
     message: str
 
 
-ACTIVITIES: Dict[str, Activity] = {
+ACTIVITIES: dict[str, Activity] = {
     "browser_opening": Activity("🌐", "Opening Chrome browser..."),
     "browser_opened": Activity("✅", "Browser ready"),
     "linkedin_login": Activity("🔐", "Logging into LinkedIn..."),
@@ -42,6 +42,6 @@ def describe(code: str | None) -> Activity:
     return ACTIVITIES.get(code) or Activity(UNKNOWN_EMOJI, code)
 
 
-def registry_for_client() -> Dict[str, Dict[str, str]]:
+def registry_for_client() -> dict[str, dict[str, str]]:
     """The registry as plain JSON for the page (``{% json_script %}``)."""
     return {code: {"emoji": a.emoji, "message": a.message} for code, a in ACTIVITIES.items()}

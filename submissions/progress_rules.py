@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Optional
+from typing import Any
 
 # -- statuses -----------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ class UpdateRejected(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: Optional[str] = None):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -99,11 +99,11 @@ class ProgressUpdate:
 
     job_id: uuid.UUID
     status: str
-    submission_id: Optional[uuid.UUID] = None
-    completed: Optional[int] = None
-    failed: Optional[int] = None
-    current_target: Optional[str] = None
-    error_message: Optional[str] = None
+    submission_id: uuid.UUID | None = None
+    completed: int | None = None
+    failed: int | None = None
+    current_target: str | None = None
+    error_message: str | None = None
 
 
 def normalise_aliases(body: dict) -> dict:
@@ -119,7 +119,7 @@ def normalise_aliases(body: dict) -> dict:
     return out
 
 
-def _parse_uuid(body: dict, name: str, required: bool) -> Optional[uuid.UUID]:
+def _parse_uuid(body: dict, name: str, required: bool) -> uuid.UUID | None:
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -133,7 +133,7 @@ def _parse_uuid(body: dict, name: str, required: bool) -> Optional[uuid.UUID]:
         raise InvalidUpdate(f"'{name}' must be a UUID string", field=name) from None
 
 
-def _parse_count(body: dict, name: str) -> Optional[int]:
+def _parse_count(body: dict, name: str) -> int | None:
     value = body.get(name)
     if value is None:
         return None
@@ -144,7 +144,7 @@ def _parse_count(body: dict, name: str) -> Optional[int]:
     return value
 
 
-def _parse_text(body: dict, name: str, max_length: int, truncate: bool) -> Optional[str]:
+def _parse_text(body: dict, name: str, max_length: int, truncate: bool) -> str | None:
     value = body.get(name)
     if value is None:
         return None
@@ -201,13 +201,13 @@ class JobState:
     completed: int = 0
     failed: int = 0
     current_target: str = ""
-    last_error: Optional[str] = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
 class SubmissionState:
     status: str
-    last_error: Optional[str] = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,14 +215,14 @@ class UpdatePlan:
     """What to write. ``job``/``submission`` are the new states; the rest are side effects."""
 
     job: JobState
-    submission: Optional[SubmissionState]
+    submission: SubmissionState | None
     percentage: Decimal
     job_changed: bool
     submission_changed: bool
     job_timestamps: tuple[str, ...] = ()
     submission_timestamps: tuple[str, ...] = ()
-    job_error: Optional[str] = None
-    submission_error: Optional[str] = None
+    job_error: str | None = None
+    submission_error: str | None = None
     new_attempt: bool = False  # the submission left pending: one more try at it
 
     @property
@@ -246,7 +246,7 @@ def check_transition(kind: str, transitions: dict, current: str, new: str) -> bo
     return True
 
 
-def count_deltas(old_status: Optional[str], new_status: str) -> tuple[int, int]:
+def count_deltas(old_status: str | None, new_status: str) -> tuple[int, int]:
     """(completed, failed) increments when a submission enters a terminal outcome."""
     if old_status == new_status:
         return 0, 0
@@ -257,7 +257,7 @@ def count_deltas(old_status: Optional[str], new_status: str) -> tuple[int, int]:
     return 0, 0  # approved was already counted as completed when it was submitted
 
 
-def merge_count(current: int, delta: int, reported: Optional[int]) -> int:
+def merge_count(current: int, delta: int, reported: int | None) -> int:
     """Counts only go up: the server's own count, or the worker's, whichever is larger."""
     return max(current + delta, reported or 0)
 
@@ -272,7 +272,7 @@ def progress_percentage(completed: int, failed: int, total: int, status: str) ->
     return share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _new_error(message: Optional[str], status_changed: bool, last_error: Optional[str]) -> Optional[str]:
+def _new_error(message: str | None, status_changed: bool, last_error: str | None) -> str | None:
     """An error is logged once: a repeat of the last one without a status change is a retransmission."""
     if not message:
         return None
@@ -281,7 +281,7 @@ def _new_error(message: Optional[str], status_changed: bool, last_error: Optiona
     return None
 
 
-def plan_update(job: JobState, submission: Optional[SubmissionState], update: ProgressUpdate) -> UpdatePlan:
+def plan_update(job: JobState, submission: SubmissionState | None, update: ProgressUpdate) -> UpdatePlan:
     """Decide the effect of ``update`` on a job (and one of its submissions)."""
     completed_delta = failed_delta = 0
     new_job_status = job.status

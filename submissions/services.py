@@ -8,8 +8,8 @@ see them on the staff view ``submissions:all``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -40,7 +40,7 @@ class InvalidRequest(Exception):
 @dataclass
 class UpdateResult:
     job: SubmissionJob
-    submission: Optional[Submission]
+    submission: Submission | None
     changed: bool
 
 
@@ -83,7 +83,7 @@ def _job_state(job: SubmissionJob) -> rules.JobState:
     )
 
 
-def _submission_state(submission: Optional[Submission]) -> Optional[rules.SubmissionState]:
+def _submission_state(submission: Submission | None) -> rules.SubmissionState | None:
     if submission is None:
         return None
     return rules.SubmissionState(status=submission.status, last_error=submission.last_error_message or None)
@@ -93,7 +93,7 @@ def _append_error(log: list, entry: dict) -> list:
     return (log + [entry])[-rules.MAX_ERROR_LOG_ENTRIES :]
 
 
-def _write_plan(job: SubmissionJob, submission: Optional[Submission], plan: rules.UpdatePlan, now) -> None:
+def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now) -> None:
     if plan.submission_changed:
         if plan.new_attempt:
             submission.attempts += 1  # row is locked: a plain increment is safe
@@ -327,7 +327,7 @@ def recover_interrupted(job: SubmissionJob, max_attempts: int) -> None:
             publish(job.owner, CHANNEL, "submission.updated", submission_payload(locked))
 
 
-def _claim_next(job: SubmissionJob) -> Optional[Submission]:
+def _claim_next(job: SubmissionJob) -> Submission | None:
     submission = job.submissions.filter(status=rules.SUB_PENDING).first()
     if submission is None:
         return None

@@ -23,7 +23,7 @@ import pytest
 # would refuse to run next to it. Our tests never share a connection across it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from jobelix.embedded import free_port, start_redis_process, wait_for_port  # noqa: E402
+from jobelix.embedded import free_port, start_redis_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("JOBELIX_CHROMIUM", "/usr/bin/chromium")

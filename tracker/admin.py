@@ -1,7 +1,16 @@
 from django.contrib import admin
 
-from tracker.models import (Application, ApplicationStatusChange, FollowUp, Interview, InterviewReminder, Job,
-                            PostingAnalysis, Recommendation, SkillGap)
+from tracker.models import (
+    Application,
+    ApplicationStatusChange,
+    FollowUp,
+    Interview,
+    InterviewReminder,
+    Job,
+    PostingAnalysis,
+    Recommendation,
+    SkillGap,
+)
 
 
 class ApplicationInline(admin.StackedInline):

@@ -8,11 +8,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tracker import selectors, services, tasks
-from tracker.serializers import (ApplicationCreateSerializer, ApplicationSerializer, ApplicationUpdateSerializer,
-                                 AppliedSummarySerializer, FollowUpSerializer, FollowUpWriteSerializer,
-                                 InterviewSerializer, InterviewWriteSerializer, JobCreateSerializer,
-                                 JobDetailSerializer, JobListSerializer, RecommendationSerializer, SkillGapSerializer,
-                                 StatusSerializer)
+from tracker.serializers import (
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    AppliedSummarySerializer,
+    FollowUpSerializer,
+    FollowUpWriteSerializer,
+    InterviewSerializer,
+    InterviewWriteSerializer,
+    JobCreateSerializer,
+    JobDetailSerializer,
+    JobListSerializer,
+    RecommendationSerializer,
+    SkillGapSerializer,
+    StatusSerializer,
+)
 
 ERROR = inline_serializer("Error", {"error": serializers.CharField()})
 MAX_PAGE = 200

@@ -1,5 +1,5 @@
 """Reads for the tracker: always scoped to the asking user."""
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db.models import Q
 from django.utils import timezone
@@ -55,7 +55,7 @@ def applied_summary(user) -> dict:
     """What the auto-apply bot needs to skip jobs already applied to."""
     urls = (Application.objects.filter(user=user).exclude(status=Application.Status.SAVED)
             .exclude(job__job_url="").values_list("job__job_url", flat=True).distinct())
-    today = timezone.now().astimezone(dt_timezone.utc).date()
+    today = timezone.now().astimezone(UTC).date()
     applied_today = (ApplicationStatusChange.objects
                      .filter(application__user=user, new_status=Application.Status.APPLIED, changed_at__date=today)
                      .values("application_id").distinct().count())

@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -20,8 +19,17 @@ from realtime import publish
 from tracker.analysis import CandidateProfile, extract_requirements, score_job
 from tracker.analysis.extraction import JobRequirements
 from tracker.analysis.scoring import ANALYSIS_VERSION, APPLY_NOW, CONSIDER
-from tracker.models import (Application, ApplicationStatusChange, FollowUp, Interview, InterviewReminder, Job,
-                            PostingAnalysis, Recommendation, SkillGap)
+from tracker.models import (
+    Application,
+    ApplicationStatusChange,
+    FollowUp,
+    Interview,
+    InterviewReminder,
+    Job,
+    PostingAnalysis,
+    Recommendation,
+    SkillGap,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +59,7 @@ class ApplicationExists(TrackerError):
 
 
 def _iso(value) -> str | None:
-    return value.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _run_on_commit(task, *args):
@@ -352,7 +360,7 @@ def interview_ics(interview: Interview) -> str:
             .replace("\n", "\\n")
 
     def stamp(value) -> str:
-        return value.astimezone(dt_timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     end = interview.scheduled_date + timedelta(minutes=interview.duration_minutes or 60)
     description = "\n".join(x for x in [interview.notes, interview.meeting_link] if x)

@@ -6,7 +6,7 @@ order, with the same failures every time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEMO_EMAIL = "demo@sandbox.test"
 DEMO_PASSWORD = "sandbox-demo"

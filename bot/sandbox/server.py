@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
@@ -279,7 +279,7 @@ class BoardHandler(BaseHTTPRequestHandler):
         record = {
             "job_id": job.id, "job_title": job.title, "company": job.company, "account": account,
             "answers": {k: v for k, v in values.items() if k != "job_id"}, "resume": resume_info,
-            "at": datetime.now(timezone.utc).isoformat(),
+            "at": datetime.now(UTC).isoformat(),
         }
         with self.state.lock:
             if errors:
@@ -405,7 +405,7 @@ class SandboxBoard:
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "SandboxBoard":
+    def start(self) -> SandboxBoard:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-board", daemon=True)
         self._thread.start()
         return self
@@ -422,7 +422,7 @@ class SandboxBoard:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "SandboxBoard":
+    def __enter__(self) -> SandboxBoard:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import ashby, greenhouse, jsonld, lever
 from .base import NormalizedJob, SourceError, html_to_text
-from .http import FetchConfig, FetchError, Fetcher, RobotsDisallowed
+from .http import FetchConfig, Fetcher, FetchError, RobotsDisallowed
 
 SOURCES = {module.SOURCE: module for module in (greenhouse, lever, ashby, jsonld)}
 

@@ -55,18 +55,18 @@ class FetchConfig:
     max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
-    def from_settings(cls, **overrides) -> "FetchConfig":
-        values = dict(
-            user_agent=conf.get("SCRAPING_USER_AGENT"),
-            per_domain_concurrency=int(conf.get("SCRAPING_DOMAIN_CONCURRENCY")),
-            per_domain_delay=float(conf.get("SCRAPING_DOMAIN_DELAY")),
-            timeout=float(conf.get("SCRAPING_REQUEST_TIMEOUT")),
-            connect_timeout=float(conf.get("SCRAPING_CONNECT_TIMEOUT")),
-            retries=int(conf.get("SCRAPING_RETRIES")),
-            backoff=float(conf.get("SCRAPING_BACKOFF")),
-            max_retry_after=float(conf.get("SCRAPING_MAX_RETRY_AFTER")),
-            max_bytes=int(conf.get("SCRAPING_MAX_BYTES")),
-        )
+    def from_settings(cls, **overrides) -> FetchConfig:
+        values = {
+            "user_agent": conf.get("SCRAPING_USER_AGENT"),
+            "per_domain_concurrency": int(conf.get("SCRAPING_DOMAIN_CONCURRENCY")),
+            "per_domain_delay": float(conf.get("SCRAPING_DOMAIN_DELAY")),
+            "timeout": float(conf.get("SCRAPING_REQUEST_TIMEOUT")),
+            "connect_timeout": float(conf.get("SCRAPING_CONNECT_TIMEOUT")),
+            "retries": int(conf.get("SCRAPING_RETRIES")),
+            "backoff": float(conf.get("SCRAPING_BACKOFF")),
+            "max_retry_after": float(conf.get("SCRAPING_MAX_RETRY_AFTER")),
+            "max_bytes": int(conf.get("SCRAPING_MAX_BYTES")),
+        }
         values.update(overrides)
         return cls(**values)
 
@@ -157,7 +157,7 @@ class Fetcher:
         self._robots: dict[str, RobotFileParser] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         cfg = self.config
         self._client = httpx.AsyncClient(
             headers={"User-Agent": cfg.user_agent},

@@ -64,7 +64,6 @@ def test_another_user_cannot_revoke_my_token(user, other_user, make_token):
 
 def test_wrong_scope_is_403_json(user, make_token):
     """A scope-checked endpoint refuses a token of the other scope with 403 and a JSON error."""
-    from django.urls import path
     from rest_framework.response import Response
     from rest_framework.test import APIRequestFactory
     from rest_framework.views import APIView

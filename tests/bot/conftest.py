@@ -63,9 +63,9 @@ class RecordingReporter:
         with self.lock:
             self.calls.append(("heartbeat", activity, dict(details or {}), dict(self.stats)))
         self._maybe_fail()
-        if activity == "application_submitted" and self.stop_after_submitted is not None:
-            if len(self.activities("application_submitted")) >= self.stop_after_submitted:
-                self.stopped = True
+        if (activity == "application_submitted" and self.stop_after_submitted is not None
+                and len(self.activities("application_submitted")) >= self.stop_after_submitted):
+            self.stopped = True
         return not self.stopped
 
     def complete_session(self, success, error_message=None):

@@ -33,7 +33,7 @@ def broken_proxy():
     calls = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             calls.append((self.path, self.rfile.read(length)))
             body = b"<html>Bad gateway</html>"

@@ -175,7 +175,7 @@ def test_dry_run_fills_forms_but_submits_nothing(sandbox_board, tmp_path, chromi
 
 def test_refused_login_fails_the_run_and_closes_the_browser(sandbox_board, tmp_path, chromium_path):
     reporter = RecordingReporter()
-    config = dict(chromium_path=chromium_path)
+    config = {"chromium_path": chromium_path}
     profile_path = tmp_path / "p.json"
     profile_path.write_text(json.dumps(ADA))
     cfg = RunConfig(board_url=sandbox_board.url, board_email=DEMO_EMAIL, board_password="wrong",

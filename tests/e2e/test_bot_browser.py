@@ -8,8 +8,10 @@ from playwright.sync_api import expect
 
 from bot.sandbox import SandboxBoard
 
-from .test_bot_e2e import PROFILE  # noqa: F401  (the profile the job_seeker fixture stores)
-from .test_bot_e2e import job_seeker  # noqa: F401  (fixture)
+from .test_bot_e2e import (
+    PROFILE,  # noqa: F401  (the profile the job_seeker fixture stores)
+    job_seeker,  # noqa: F401  (fixture)
+)
 
 WATCH_ACTIVITY = """() => {
   window.__activities = [];

@@ -1,16 +1,14 @@
 """The WebSocket protocol through Channels' WebsocketCommunicator on real channels-redis."""
-import asyncio
 import json
 
 import pytest
-
-from tests.support import run_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from jobelix.asgi import application
 from realtime import publish
+from tests.support import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,10 +174,12 @@ def test_resume_replays_missed_events_in_order_without_duplicates(user, other_us
 
 
 def test_resume_past_retention_asks_for_resync(user, make_token, settings):
-    from realtime.services import purge_old_events
-    from realtime.models import Event
-    from django.utils import timezone
     from datetime import timedelta
+
+    from django.utils import timezone
+
+    from realtime.models import Event
+    from realtime.services import purge_old_events
 
     token = make_token(user)
 

@@ -58,7 +58,7 @@ class Dashboard:
                     self.close_codes.append(ws.close_code)
             except ConnectionClosed as exc:
                 self.close_codes.append(exc.rcvd.code if exc.rcvd else None)
-            except (OSError, asyncio.TimeoutError, Exception) as exc:  # refused while a server is down
+            except (TimeoutError, OSError, Exception) as exc:  # refused while a server is down
                 self.close_codes.append(type(exc).__name__)
             self.live.clear()
             if self.stopping:

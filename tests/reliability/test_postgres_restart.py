@@ -17,11 +17,10 @@ import time
 
 import pytest
 
-from tests.support import run_async
-
 from jobelix.embedded import DATA_DIR, EmbeddedPostgres
 from tests.conftest import BASE_DIR, child_env
 from tests.reliability.helpers import Bot, Dashboard, http_client, wait_until
+from tests.support import run_async
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.reliability]
 

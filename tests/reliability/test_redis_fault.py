@@ -10,11 +10,16 @@ import time
 
 import pytest
 
-from tests.support import run_async
-
 from tests.reliability.helpers import (
-    Bot, Dashboard, http_client, make_bot_users, stored_event_ids, stored_sessions, wait_until,
+    Bot,
+    Dashboard,
+    http_client,
+    make_bot_users,
+    stored_event_ids,
+    stored_sessions,
+    wait_until,
 )
+from tests.support import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

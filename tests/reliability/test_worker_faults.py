@@ -12,13 +12,13 @@ import pytest
 from django.test import override_settings
 
 from tests.conftest import start_celery_worker
-from tests.submissions.conftest import make_postings  # noqa: F401  (a fixture)
+from tests.submissions.conftest import make_postings as make_postings  # a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.reliability]
 
 VISIBILITY = 8
 # Look for abandoned messages every 2 s (the default is every 100 s).
-SWEEP = dict(CELERY_VISIBILITY_TIMEOUT=VISIBILITY, CELERY_UNACKED_RESTORE_INTERVAL=2, CELERY_UNACKED_RESTORE_THROTTLE=1)
+SWEEP = {"CELERY_VISIBILITY_TIMEOUT": VISIBILITY, "CELERY_UNACKED_RESTORE_INTERVAL": 2, "CELERY_UNACKED_RESTORE_THROTTLE": 1}
 
 
 def wait_for(predicate, timeout, what):

@@ -5,12 +5,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from scraping.sources import FetchConfig, FetchError, Fetcher, RobotsDisallowed, fetch_jobs
+from scraping.sources import FetchConfig, Fetcher, FetchError, RobotsDisallowed, fetch_jobs
 from scraping.sources.http import parse_retry_after
 
 
 def fast_config(**overrides):
-    values = dict(per_domain_concurrency=5, per_domain_delay=0.0, timeout=5.0, retries=2, backoff=0.05)
+    values = {"per_domain_concurrency": 5, "per_domain_delay": 0.0, "timeout": 5.0, "retries": 2, "backoff": 0.05}
     values.update(overrides)
     return FetchConfig(**values)
 

@@ -1,6 +1,6 @@
 """Parsers read each board's real payload shape into the same NormalizedJob."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ def test_greenhouse_jobs_become_normalized_postings():
     assert backend.url == "https://boards.greenhouse.io/acme/jobs/4012345"
     assert backend.apply_url == backend.url
     assert backend.remote is False
-    assert backend.posted_at == datetime(2024, 4, 20, 13, 0, tzinfo=timezone.utc)  # first_published
+    assert backend.posted_at == datetime(2024, 4, 20, 13, 0, tzinfo=UTC)  # first_published
     # entity-escaped HTML: unescaped, tags stripped, paragraphs and list items kept
     assert backend.description == (
         "Acme builds payments infrastructure & tools.\n\n"
@@ -40,7 +40,7 @@ def test_greenhouse_jobs_become_normalized_postings():
     )
     assert jobs["4012346"].remote is True  # "Remote - US"
     assert jobs["4012347"].department == "" and jobs["4012347"].description == ""
-    assert jobs["4012347"].posted_at == datetime(2024, 5, 4, 8, 30, tzinfo=timezone.utc)  # updated_at fallback
+    assert jobs["4012347"].posted_at == datetime(2024, 5, 4, 8, 30, tzinfo=UTC)  # updated_at fallback
 
 
 def test_lever_postings_include_lists_and_workplace_type():
@@ -52,7 +52,7 @@ def test_lever_postings_include_lists_and_workplace_type():
     assert sre.remote is False  # hybrid
     assert sre.url.endswith("/5ac21346-8e0c-4494-8e7a-3eb92ff77902")
     assert sre.apply_url.endswith("/apply")
-    assert sre.posted_at == datetime.fromtimestamp(1714650000, tz=timezone.utc)  # createdAt in ms
+    assert sre.posted_at == datetime.fromtimestamp(1714650000, tz=UTC)  # createdAt in ms
     assert sre.description == (
         "Leverage builds hiring software.\n\n"
         "What you'll do\n\n- Run Kubernetes clusters\n- Write Go & Python\n\n"
@@ -75,7 +75,7 @@ def test_ashby_drops_unlisted_jobs_and_prefers_workplace_type():
     assert ml.department == "Research"
     assert ml.description == 'Train models at scale.\n\nWork with "researchers".'  # script dropped
     assert ml.apply_url.endswith("/application")
-    assert ml.posted_at == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    assert ml.posted_at == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     recruiter = jobs["1c4d3e2f-7b5e-4a1f-8b66-2e3f4a5b6c7d"]
     assert recruiter.remote is True  # workplaceType Remote wins over isRemote false
     assert recruiter.description == "Hire great people."  # descriptionPlain fallback
@@ -91,7 +91,7 @@ def test_jsonld_finds_postings_in_graph_lists_and_arrays():
     assert lead.location == "Columbus, OH, US"
     assert lead.url == "https://widgets.example/careers/warehouse-lead"
     assert lead.description == "Lead a team of 12 & keep things moving.\n\nForklift certified."
-    assert lead.posted_at == datetime(2024, 5, 1, tzinfo=timezone.utc)
+    assert lead.posted_at == datetime(2024, 5, 1, tzinfo=UTC)
     support = jobs["SUP-7"]
     assert support.remote is True and support.location == "Remote (USA)"  # TELECOMMUTE
     assert support.url == page_url
@@ -147,7 +147,7 @@ def test_board_urls_use_the_base_url_settings(scraping_settings):
 
 
 def test_parse_datetime_forms():
-    assert parse_datetime("2024-05-01") == datetime(2024, 5, 1, tzinfo=timezone.utc)
-    assert parse_datetime("2024-05-01T12:00:00.000+02:00") == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
-    assert parse_datetime(1714650000000) == datetime.fromtimestamp(1714650000, tz=timezone.utc)
+    assert parse_datetime("2024-05-01") == datetime(2024, 5, 1, tzinfo=UTC)
+    assert parse_datetime("2024-05-01T12:00:00.000+02:00") == datetime(2024, 5, 1, 10, tzinfo=UTC)
+    assert parse_datetime(1714650000000) == datetime.fromtimestamp(1714650000, tz=UTC)
     assert parse_datetime("soon") is None and parse_datetime(None) is None

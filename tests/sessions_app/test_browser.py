@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 
-
 @pytest.fixture
 def autoapply_page(new_page, login, live, user):
     def open_page(server=live, wait_live=True):

@@ -3,7 +3,6 @@ import threading
 import uuid
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from bot.reporter import StatusReporter

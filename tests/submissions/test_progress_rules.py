@@ -220,7 +220,7 @@ def test_job_failure_records_its_error_and_clears_the_current_target():
 
 def test_identical_progress_update_is_a_no_op():
     job = JobState(status="in_progress", total=10)
-    body = dict(status="in_progress", completed=4, failed=1, current_target="Globex")
+    body = {"status": "in_progress", "completed": 4, "failed": 1, "current_target": "Globex"}
     first = plan_update(job, None, update(**body))
     assert first.changed
     second = plan_update(first.job, None, update(**body))

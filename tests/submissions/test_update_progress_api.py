@@ -225,7 +225,7 @@ def test_a_submission_update_starts_a_pending_job(worker, job):
 @pytest.mark.django_db
 def test_the_same_update_twice_changes_nothing_the_second_time(user, worker, job):
     j, first = str(job.pk), subs(job)[0]
-    body = dict(job_id=j, submission_id=str(first.pk), status="failed", error_message="captcha", completed=0, failed=1)
+    body = {"job_id": j, "submission_id": str(first.pk), "status": "failed", "error_message": "captcha", "completed": 0, "failed": 1}
     assert post_update(worker, **body).json()["changed"] is True
     job.refresh_from_db()
     first.refresh_from_db()

@@ -1,8 +1,18 @@
 """Behaviour of the analysis engine on small, readable inputs."""
 import pytest
 
-from tracker.analysis import (APPLY_NOW, CONSIDER, SKIP, CandidateProfile, analyze_job, extract_requirements,
-                              extract_skills, load_taxonomy, parse_experience, recommendation_for)
+from tracker.analysis import (
+    APPLY_NOW,
+    CONSIDER,
+    SKIP,
+    CandidateProfile,
+    analyze_job,
+    extract_requirements,
+    extract_skills,
+    load_taxonomy,
+    parse_experience,
+    recommendation_for,
+)
 
 
 def names(text, title=""):

@@ -4,7 +4,7 @@ restarts race for them. Time is frozen with time-machine; the real Celery worker
 gets that moment as the task argument (beat sends none and uses the clock)."""
 import threading
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -17,7 +17,7 @@ from tracker.models import InterviewReminder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-INTERVIEW_AT = datetime(2031, 6, 2, 14, 0, tzinfo=dt_timezone.utc)
+INTERVIEW_AT = datetime(2031, 6, 2, 14, 0, tzinfo=UTC)
 
 
 def make_interview(user, when=INTERVIEW_AT):
@@ -122,7 +122,7 @@ def test_followup_due_goes_out_once_within_the_window(user, settings, celery_wor
     settings.TRACKER_FOLLOWUP_DUE_HOURS = 24  # the setting the beat task reads
     job, _ = services.create_job(user, company="Stark", job_title="QA Engineer", job_url="https://s.example/2")
     app = services.create_application(user, job.id, status="applied")
-    due_at = datetime(2031, 7, 1, 9, 0, tzinfo=dt_timezone.utc)
+    due_at = datetime(2031, 7, 1, 9, 0, tzinfo=UTC)
     followup = services.create_followup(user, app.id, followup_type="post_application", scheduled_date=due_at)
 
     def run_everything(moment):

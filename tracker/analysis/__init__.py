@@ -7,10 +7,32 @@
 `extract_requirements` reads a posting once (store it); `score_job` matches
 those requirements against any number of candidates cheaply.
 """
-from .extraction import (HIGH, LOW, MEDIUM, ExperienceRequirement, JobRequirements, SkillMention, detect_work_mode,
-                         extract_requirements, extract_skills, parse_experience)
-from .scoring import (ANALYSIS_VERSION, APPLY_NOW, CONSIDER, SKIP, CandidateProfile, JobAnalysis, ScoreComponent,
-                      SkillGap, analyze_job, recommendation_for, score_job, title_fit)
+from .extraction import (
+                         HIGH,
+                         LOW,
+                         MEDIUM,
+                         ExperienceRequirement,
+                         JobRequirements,
+                         SkillMention,
+                         detect_work_mode,
+                         extract_requirements,
+                         extract_skills,
+                         parse_experience,
+)
+from .scoring import (
+                         ANALYSIS_VERSION,
+                         APPLY_NOW,
+                         CONSIDER,
+                         SKIP,
+                         CandidateProfile,
+                         JobAnalysis,
+                         ScoreComponent,
+                         SkillGap,
+                         analyze_job,
+                         recommendation_for,
+                         score_job,
+                         title_fit,
+)
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [

@@ -73,7 +73,7 @@ class JobRequirements:
         return [s.skill for s in self.skills]
 
     @classmethod
-    def from_dict(cls, data: dict) -> "JobRequirements":
+    def from_dict(cls, data: dict) -> JobRequirements:
         """Rebuild stored requirements (the output of to_dict) without re-reading the text."""
         data = data or {}
         exp = data.get("experience")
@@ -142,9 +142,9 @@ def _has_context(match: _Match, window: str, window_start: int, accepted: list[_
         return True
     lo, hi = window_start, window_start + len(window)
     for other in accepted:
-        if other is not match and not other.guarded and other.skill != match.skill and lo <= other.start < hi:
-            if tax.skills[other.skill].category not in ("product", "business"):
-                return True
+        if (other is not match and not other.guarded and other.skill != match.skill and lo <= other.start < hi
+                and tax.skills[other.skill].category not in ("product", "business")):
+            return True
     return False
 
 

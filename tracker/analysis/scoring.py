@@ -4,8 +4,8 @@ skills gap. Same inputs, same output: no randomness, no network."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from .extraction import HIGH, IMPORTANCE_RANK, LOW, MEDIUM, JobRequirements, extract_requirements
 from .taxonomy import Taxonomy, load_taxonomy
@@ -30,7 +30,7 @@ class CandidateProfile:
         for name in ("skills", "desired_titles", "locations"):
             value = getattr(self, name) or ()
             if isinstance(value, str):
-                value = [v for v in re.split(r"[,;\n]", value)]
+                value = list(re.split(r"[,;\n]", value))
             object.__setattr__(self, name, tuple(v.strip() for v in value if v and v.strip()))
 
 
@@ -95,7 +95,7 @@ def candidate_skill_set(profile: CandidateProfile, tax: Taxonomy) -> dict[str, s
     owned: dict[str, str | None] = {}
     for raw in profile.skills:
         owned[tax.canonical(raw) or raw.strip().lower()] = None
-    frontier = [name for name in owned]
+    frontier = list(owned)
     while frontier:
         source = frontier.pop()
         for implied in tax.implied(source):

@@ -82,9 +82,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6") or tag in self.BLOCK:
             self.parts.append("\n")
 
     def handle_data(self, data):

@@ -1,0 +1,1 @@
+"""What every Jobelix app shares: the one error type, the wire time format, API helpers."""
