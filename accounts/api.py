@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import ApiToken
 from accounts.serializers import ApiTokenSerializer, CreatedTokenSerializer, ProfileSerializer
+from core.errors import NotFound, PermissionDenied
 
 
 class ProfileView(APIView):
@@ -30,8 +30,6 @@ class SessionOnlyView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.auth is not None:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("Tokens are managed from a logged-in session, not with a token.")
 
 
@@ -46,9 +44,7 @@ class TokenListView(SessionOnlyView):
     def post(self, request):
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, raw = services.create_token(
-            request.user, serializer.validated_data["name"], serializer.validated_data.get("scope", ApiToken.Scope.BOT)
-        )
+        token, raw = services.create_token(request.user, **serializer.validated_data)
         data = CreatedTokenSerializer(token).data
         data["token"] = raw
         return Response(data, status=status.HTTP_201_CREATED)
@@ -60,5 +56,5 @@ class TokenDetailView(SessionOnlyView):
     @extend_schema(responses={204: None})
     def delete(self, request, token_id: int):
         if not services.revoke_token(request.user, token_id):
-            return Response({"error": "No such active token."}, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound("No such active token.")
         return Response(status=status.HTTP_204_NO_CONTENT)

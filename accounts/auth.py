@@ -1,5 +1,5 @@
 """API authentication: Bearer tokens (hashed ApiToken), the bot protocol's body token,
-session auth with CSRF, scope checks, and JSON error bodies for every API failure."""
+session auth with CSRF, and scope checks (the JSON error bodies come from core.api)."""
 import json
 
 from rest_framework import exceptions, permissions

@@ -4,13 +4,13 @@ from accounts.models import ApiToken, Profile
 
 
 class CommaListField(forms.CharField):
-    """Edits a JSON list of strings as comma-separated text."""
+    """Edits a JSON list of strings as comma-separated text (the model validates the list)."""
 
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list) else value
 
     def to_python(self, value):
-        return [item.strip() for item in (value or "").split(",") if item.strip()][:100]
+        return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 class ProfileForm(forms.ModelForm):
@@ -27,6 +27,9 @@ class ProfileForm(forms.ModelForm):
         widgets = {"resume_text": forms.Textarea(attrs={"rows": 10})}
 
 
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    scope = forms.ChoiceField(choices=ApiToken.Scope.choices)
+class TokenForm(forms.ModelForm):
+    """Name and scope, validated by the model's fields (accounts.services.create_token makes the token)."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scope"]

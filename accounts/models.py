@@ -2,7 +2,24 @@
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+MAX_LIST_ITEMS = 100
+MAX_ITEM_LENGTH = 100
+
+
+def validate_string_list(value: object) -> None:
+    """Skills, titles, locations: at most 100 strings of at most 100 characters.
+
+    The one rule for these lists: the profile page's form and the profile API both apply it.
+    """
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Must be a list of strings.")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ValidationError(f"At most {MAX_LIST_ITEMS} items.")
+    if any(len(item) > MAX_ITEM_LENGTH for item in value):
+        raise ValidationError(f"Each item has at most {MAX_ITEM_LENGTH} characters.")
 
 
 class Profile(models.Model):
@@ -17,9 +34,11 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     headline = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    skills = models.JSONField(default=list, blank=True, help_text="List of skill names.")
-    desired_titles = models.JSONField(default=list, blank=True)
-    locations = models.JSONField(default=list, blank=True)
+    skills = models.JSONField(
+        default=list, blank=True, validators=[validate_string_list], help_text="List of skill names."
+    )
+    desired_titles = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    locations = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     years_experience = models.PositiveSmallIntegerField(default=0)
     remote_preference = models.CharField(max_length=10, choices=Remote.choices, default=Remote.ANY)
     salary_expectation = models.PositiveIntegerField(null=True, blank=True, help_text="Yearly, in USD.")
@@ -59,10 +78,6 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.scope}, {self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
     @property
     def acts_for_system(self) -> bool:

@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Profile
+from accounts.models import ApiToken, Profile, validate_string_list
 
 
 class StringList(serializers.ListField):
-    child = serializers.CharField(max_length=100)
-    max_length = 100
+    """A list of strings (the type, for the schema); its limits are the model's validate_string_list."""
+
+    child = serializers.CharField()
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_string_list], **kwargs)
 
 
 class ProfileSerializer(serializers.ModelSerializer):

@@ -1,4 +1,6 @@
 """Writes for accounts: profiles and API tokens."""
+from __future__ import annotations
+
 import secrets
 from datetime import timedelta
 
@@ -17,18 +19,20 @@ def get_or_create_profile(user) -> Profile:
 
 
 def create_token(user, name: str, scope: str = ApiToken.Scope.BOT) -> tuple[ApiToken, str]:
-    """Create a token; the raw value is returned once and never stored."""
-    if scope not in ApiToken.Scope.values:
-        raise ValueError(f"unknown scope {scope!r}")
+    """Create a token; the raw value is returned once and never stored.
+
+    Name and scope come validated (TokenForm, ApiTokenSerializer: the model's fields) or from our own code.
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100] or "token", scope=scope, prefix=raw[:12], token_hash=hash_token(raw)
-    )
+    token = ApiToken.objects.create(user=user, name=name, scope=scope, prefix=raw[:12], token_hash=hash_token(raw))
     return token, raw
 
 
 def revoke_token(user, token_id: int) -> bool:
-    """Revoke one of the user's own tokens; False when it is not theirs or already revoked."""
+    """Revoke one of the user's own tokens; False when it is not theirs or already revoked.
+
+    The one way a token is revoked: the Tokens page, the tokens API and the admin's action.
+    """
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -36,7 +40,7 @@ def revoke_token(user, token_id: int) -> bool:
     return bool(updated)
 
 
-def authenticate_token(raw: str):
+def authenticate_token(raw: str) -> ApiToken | None:
     """Return the active token for a raw value (and mark it used), or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None

@@ -233,7 +233,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "sessions-reap-stale": {
-        "task": "sessions_app.tasks.reap_stale_sessions",
+        "task": "sessions_app.reap_stale_sessions",
         "schedule": 60.0,
     },
     "tracker-interview-reminders": {

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.errors import ApplicationError
 from sessions_app import services
 from sessions_app.models import BotSession
 
@@ -36,6 +37,6 @@ class BotSessionAdmin(admin.ModelAdmin):
             try:
                 services.stop_session(session.user, session.id)
                 stopped += 1
-            except services.SessionError:
+            except ApplicationError:
                 pass  # it finished meanwhile
         self.message_user(request, f"{stopped} session(s) stopped; the bots learn it at their next heartbeat.")

@@ -1,7 +1,8 @@
 """The bot protocol: /api/autoapply/bot/{start,heartbeat,complete,stop,status,launch}.
 
 Thin views: validate (sessions_app.serializers), call sessions_app.services,
-answer with the session. The bot authenticates with a `bot` token (in the JSON
+answer with the session. A refusal is a core.errors.ApplicationError raised by the
+service and turned into its JSON body by core.api.json_error_handler. The bot authenticates with a `bot` token (in the JSON
 body as `token`, or `Authorization: Bearer`); the dashboard with its session
 and CSRF token (stop, status, launch).
 """
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.auth import BodyTokenAuthentication, CsrfSessionAuthentication, require_scope
 from sessions_app import selectors, serializers, services
+from sessions_app.launch import launch_bot
 from sessions_app.selectors import serialize_session
 
 SessionSchema = inline_serializer("BotSession", {
@@ -30,15 +32,10 @@ SessionResultSchema = inline_serializer("BotSessionResult", {
 
 
 class BotApiView(APIView):
-    """Token in the body or Bearer header; a services.SessionError becomes its JSON 4xx."""
+    """Token in the body or Bearer header."""
 
     authentication_classes = [BodyTokenAuthentication, CsrfSessionAuthentication]
     permission_classes = [require_scope("bot", allow_session=False)]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.SessionError):
-            return Response(exc.body(), status=exc.http_status)
-        return super().handle_exception(exc)
 
     def validated(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -109,5 +106,5 @@ class LaunchView(BotApiView):
         "launched": drf_serializers.BooleanField(), "pid": drf_serializers.IntegerField(),
         "token_name": drf_serializers.CharField()}))
     def post(self, request):
-        launch = services.launch_bot(request.user, request.build_absolute_uri("/"))
+        launch = launch_bot(request.user, request.build_absolute_uri("/"))
         return Response({"launched": True, "pid": launch.pid, "token_name": launch.token_name}, status=202)

@@ -5,9 +5,10 @@ has a bug worth hearing about, so these fields refuse them.
 """
 import json
 
+from django.db.models import CharField
 from rest_framework import serializers
 
-from sessions_app.models import STAT_FIELDS
+from sessions_app.models import STAT_FIELDS, BotSession
 
 MAX_DETAILS_BYTES = 16 * 1024
 MAX_ERROR_MESSAGE = 2000
@@ -60,14 +61,21 @@ class DetailsField(serializers.JSONField):
         return data
 
 
+def _max_length(name: str) -> int:
+    """The column's length: the model is the one place it is typed."""
+    field = BotSession._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
 class StartSerializer(serializers.Serializer):
-    bot_version = StrictCharField(max_length=50)
-    platform = StrictCharField(max_length=50)
+    bot_version = StrictCharField(max_length=_max_length("bot_version"))
+    platform = StrictCharField(max_length=_max_length("platform"))
 
 
 class HeartbeatSerializer(serializers.Serializer):
     session_id = StrictUUIDField()
-    activity = StrictCharField(max_length=64)
+    activity = StrictCharField(max_length=_max_length("current_activity"))
     details = DetailsField(required=False, allow_null=True, default=None)
     stats = StatsSerializer()
 

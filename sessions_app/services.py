@@ -2,46 +2,48 @@
 
 Each change runs in one transaction with the session row locked
 (select_for_update), and publishes the whole session on channel `bot` to its
-user as the last write of that transaction. Errors are `SessionError`s that the
-API turns into JSON 4xx answers; nothing is written when one is raised.
+user as the last write of that transaction. Refusals are `core.errors`
+ApplicationErrors (turned into JSON by `core.api.json_error_handler`); nothing
+is written when one is raised. Launching the bot from the page: `sessions_app.launch`.
 """
 from __future__ import annotations
 
-import logging
-import os
-import subprocess
-import threading
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import ApplicationError, Conflict, NotFound
 from realtime import publish
+from sessions_app import events
 from sessions_app.models import STAT_FIELDS, BotSession
-from sessions_app.selectors import serialize_session
-
-logger = logging.getLogger(__name__)
 
 Status = BotSession.Status
-EVENT_TYPE = "bot.session_updated"
 STALE_MESSAGE = "No heartbeat from the bot for {minutes} minutes."
 
 
-class SessionError(Exception):
-    """A refused request: HTTP status, message, and extra fields for the JSON body."""
+class SessionOver(Conflict):
+    """409 for a session that is no longer live; the body names its `status`.
 
-    def __init__(self, http_status: int, message: str, **extra):
+    `stopped: true` tells the bot the user pressed Stop (spec: bot-status-integration),
+    so the body is `{"error", "stopped", "status"}` then, else `{"error", "status"}`.
+    A subclass because `status` in the body is the session's, not the HTTP status.
+    """
+
+    code = "session_over"
+
+    def __init__(self, message: str, session_status: str, *, stopped: bool = False) -> None:
         super().__init__(message)
-        self.http_status = http_status
-        self.message = message
-        self.extra = extra
+        self.extra = {"stopped": True, "status": session_status} if stopped else {"status": session_status}
 
-    def body(self) -> dict:
-        return {"error": self.message, **self.extra}
+
+def already_running(session_id: UUID | None) -> Conflict:
+    """The 409 of a start (or launch) while the user's bot is alive; the body names the live session."""
+    return Conflict("A bot session is already running.", session_id=str(session_id) if session_id else None)
 
 
 def stale_after() -> timedelta:
@@ -49,27 +51,27 @@ def stale_after() -> timedelta:
 
 
 def _publish(session: BotSession) -> None:
-    publish(session.user, "bot", EVENT_TYPE, serialize_session(session))
+    publish(session.user, "bot", events.SESSION_UPDATED, events.session_updated(session))
 
 
-def _lock_user_session(user, session_id) -> BotSession:
+def _lock_user_session(user, session_id: UUID) -> BotSession:
     session = BotSession.objects.select_for_update().select_related("user").filter(pk=session_id, user=user).first()
     if session is None:
-        raise SessionError(404, "No such bot session.")
+        raise NotFound("No such bot session.")
     return session
 
 
-def _check_stats(session: BotSession, stats: dict) -> None:
+def _check_stats(session: BotSession, stats: dict[str, int]) -> None:
     """Counters only go up: a lower value is a bot bug or a replayed request."""
     lower = [name for name in STAT_FIELDS if stats[name] < getattr(session, name)]
     if lower:
-        raise SessionError(
-            400, f"Stats never go down: {', '.join(lower)} is lower than the stored value.",
+        raise ApplicationError(
+            f"Stats never go down: {', '.join(lower)} is lower than the stored value.",
             fields={name: f"must be at least {getattr(session, name)}" for name in lower},
         )
 
 
-def _mark_stale(session: BotSession, now) -> None:
+def _mark_stale(session: BotSession, now: datetime) -> None:
     minutes = int(stale_after().total_seconds() // 60)
     session.status = Status.STALE
     session.completed_at = now
@@ -86,7 +88,7 @@ def start_session(user, bot_version: str, platform: str, token=None) -> BotSessi
             user=user, status__in=BotSession.ACTIVE_STATUSES
         ):
             if existing.last_heartbeat_at and existing.last_heartbeat_at >= now - stale_after():
-                raise SessionError(409, "A bot session is already running.", session_id=str(existing.id))
+                raise already_running(existing.id)
             _mark_stale(existing, now)
         try:
             with transaction.atomic():
@@ -97,21 +99,20 @@ def start_session(user, bot_version: str, platform: str, token=None) -> BotSessi
         except IntegrityError:
             # Another start won the race (the one-active-session constraint).
             winner = BotSession.objects.filter(user=user, status__in=BotSession.ACTIVE_STATUSES).first()
-            raise SessionError(
-                409, "A bot session is already running.", session_id=str(winner.id) if winner else None
-            )
+            raise already_running(winner.id if winner else None)
         _publish(session)
     return session
 
 
-def record_heartbeat(user, session_id, activity: str, details, stats: dict) -> BotSession:
+def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, Any] | None,
+                     stats: dict[str, int]) -> BotSession:
     """Store the bot's activity and stats; the first heartbeat moves `starting` to `running`."""
     with transaction.atomic():
         session = _lock_user_session(user, session_id)
         if session.status == Status.STOPPED:
-            raise SessionError(409, "The session was stopped by the user.", stopped=True, status=session.status)
+            raise SessionOver("The session was stopped by the user.", session.status, stopped=True)
         if not session.is_active:
-            raise SessionError(409, f"The session is already {session.status}.", status=session.status)
+            raise SessionOver(f"The session is already {session.status}.", session.status)
         _check_stats(session, stats)
         session.status = Status.RUNNING
         session.current_activity = activity
@@ -126,7 +127,8 @@ def record_heartbeat(user, session_id, activity: str, details, stats: dict) -> B
     return session
 
 
-def complete_session(user, session_id, success: bool, error_message: str | None, final_stats: dict) -> BotSession:
+def complete_session(user, session_id: UUID, success: bool, error_message: str | None,
+                     final_stats: dict[str, int]) -> BotSession:
     """Freeze the final stats: `completed` or `failed`; a session the user stopped stays `stopped`.
 
     A session the reaper closed as `stale` still takes the bot's own word when it
@@ -136,7 +138,7 @@ def complete_session(user, session_id, success: bool, error_message: str | None,
         session = _lock_user_session(user, session_id)
         finished_stop = session.status == Status.STOPPED and session.completed_at is not None
         if session.status in (Status.COMPLETED, Status.FAILED) or finished_stop:
-            raise SessionError(409, f"The session is already {session.status}.", status=session.status)
+            raise SessionOver(f"The session is already {session.status}.", session.status)
         _check_stats(session, final_stats)
         if session.status != Status.STOPPED:
             session.status = Status.COMPLETED if success else Status.FAILED
@@ -149,7 +151,7 @@ def complete_session(user, session_id, success: bool, error_message: str | None,
     return session
 
 
-def stop_session(user, session_id=None) -> BotSession:
+def stop_session(user, session_id: UUID | None = None) -> BotSession:
     """The user stops their bot (dashboard, token, or admin). The bot learns it at its next heartbeat.
 
     Without a session id, the user's live session is stopped. Stopping twice is harmless.
@@ -161,13 +163,13 @@ def stop_session(user, session_id=None) -> BotSession:
                 .filter(user=user, status__in=BotSession.ACTIVE_STATUSES).order_by("-started_at").first()
             )
             if session is None:
-                raise SessionError(404, "No running bot session.")
+                raise NotFound("No running bot session.")
         else:
             session = _lock_user_session(user, session_id)
         if session.status == Status.STOPPED:
             return session
         if not session.is_active:
-            raise SessionError(409, f"The session is already {session.status}.", status=session.status)
+            raise SessionOver(f"The session is already {session.status}.", session.status)
         session.status = Status.STOPPED
         session.stopped_at = timezone.now()
         session.save(update_fields=["status", "stopped_at", "updated_at"])
@@ -175,7 +177,7 @@ def stop_session(user, session_id=None) -> BotSession:
     return session
 
 
-def reap_stale_sessions(now=None) -> int:
+def reap_stale_sessions(now: datetime | None = None) -> int:
     """Close live sessions with no heartbeat for BOT_SESSION_STALE_AFTER_SECONDS; returns how many.
 
     Also closes stops the bot never acknowledged (stopped, then silent): they get
@@ -206,7 +208,7 @@ def reap_stale_sessions(now=None) -> int:
     return reaped
 
 
-def purge_old_sessions(retention_days: int, now=None) -> int:
+def purge_old_sessions(retention_days: int, now: datetime | None = None) -> int:
     """Delete finished sessions older than the retention window (0 or less keeps everything)."""
     if not retention_days or retention_days <= 0:
         return 0
@@ -216,66 +218,3 @@ def purge_old_sessions(retention_days: int, now=None) -> int:
             BotSession.objects.filter(started_at__lt=cutoff).exclude(status__in=BotSession.ACTIVE_STATUSES).delete()
         )
     return deleted
-
-
-# --- launching the bot from the page (demo) ------------------------------------------
-
-@dataclass
-class Launch:
-    pid: int
-    token_name: str
-    log_path: Path
-    command: list
-
-
-def _redact(command: list, secret: str) -> list:
-    return [part.replace(secret, "<token>") for part in command]
-
-
-def launch_bot(user, api_url: str) -> Launch:
-    """Start the bot for `user` as a detached process with a fresh `bot` token.
-
-    The command line is the JOBELIX_BOT_COMMAND setting, with `{token}` replaced
-    by the new token (tests point it at `python -m bot.simulate`). The bot
-    reports back to `api_url` (JOBELIX_API_URL) and applies on the board at
-    JOBELIX_SANDBOX_BOARD_URL (JOBELIX_BOARD_URL). Output goes to a log file
-    under .jobelix/bot-logs/.
-    """
-    from accounts.services import create_token
-
-    if not settings.JOBELIX_DEMO_LAUNCH:
-        raise SessionError(403, "Launching the bot from the page is disabled (JOBELIX_DEMO_LAUNCH).")
-    now = timezone.now()
-    live = BotSession.objects.filter(
-        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=now - stale_after()
-    ).first()
-    if live is not None:
-        raise SessionError(409, "A bot session is already running.", session_id=str(live.id))
-
-    token_name = f"Launch {now:%Y-%m-%d %H:%M:%S}"
-    _, raw = create_token(user, token_name, "bot")
-    template = list(settings.JOBELIX_BOT_COMMAND)
-    command = [part.replace("{token}", raw) for part in template]
-    if not any("{token}" in part for part in template):
-        command.append(raw)
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
-    env.update({
-        "JOBELIX_API_URL": api_url.rstrip("/"),
-        "JOBELIX_BOARD_URL": settings.JOBELIX_SANDBOX_BOARD_URL,
-        "PYTHONUNBUFFERED": "1",
-    })
-    log_dir = Path(settings.BASE_DIR) / ".jobelix" / "bot-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"launch-{now:%Y%m%d-%H%M%S}-{user.pk}.log"
-    with open(log_path, "ab") as log:
-        try:
-            process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        except OSError as exc:
-            raise SessionError(500, f"Could not start the bot: {exc}")
-    # Reap the child when it exits, so a long-lived server collects no zombies.
-    threading.Thread(target=process.wait, name=f"bot-launch-{process.pid}", daemon=True).start()
-    logger.info("launched bot for user %s: pid %s, %s", user.pk, process.pid, _redact(command, raw))
-    return Launch(pid=process.pid, token_name=token_name, log_path=log_path, command=_redact(command, raw))

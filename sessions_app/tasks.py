@@ -4,7 +4,7 @@ from django.conf import settings
 from sessions_app import services
 
 
-@shared_task(acks_late=True)
+@shared_task(name="sessions_app.reap_stale_sessions")
 def reap_stale_sessions() -> int:
     """Beat task (every minute): close sessions silent for 5 minutes as `stale`; purge old history if set.
 

@@ -56,3 +56,22 @@ def test_dashboard_shows_my_recent_events_and_nobody_elses(session_client, user,
     html = response.content.decode()
     assert "theirs" not in html
     assert "<b>mine</b>" not in html  # JSON in a script tag is escaped
+
+
+def test_profile_lists_follow_one_rule_on_the_page_and_the_api(session_client, api_client, user):
+    """At most 100 items of at most 100 characters: the model's validator, for the form and the API alike."""
+    too_many = [f"skill{i}" for i in range(101)]
+    too_long = ["x" * 101]
+    csrf = session_client.get("/profile/").cookies["csrftoken"].value
+    api_client.force_login(user)
+    for items in [too_many, too_long]:
+        page = session_client.post("/profile/", {"skills": ", ".join(items), "years_experience": 1,
+                                                 "remote_preference": "any"}, HTTP_X_CSRFTOKEN=csrf)
+        assert page.status_code == 200 and "skills" in page.context["form"].errors
+        api = api_client.patch("/api/v1/profile", {"skills": items}, format="json")
+        assert api.status_code == 400 and set(api.json()["fields"]) == {"skills"}
+    from accounts.services import get_or_create_profile
+
+    assert get_or_create_profile(user).skills == []
+    ok = api_client.patch("/api/v1/profile", {"skills": ["x" * 100] * 100}, format="json")
+    assert ok.status_code == 200

@@ -159,3 +159,63 @@ def test_unknown_api_path_is_json_404(api_client, user):
     response = api_client.get("/api/v1/nope")
     assert response.status_code == 404
     assert response.json() == {"error": "Not found."}
+
+
+def test_admin_revoke_action_revokes_through_the_service(make_user, user, other_user, make_token, api_client):
+    """Staff revoke with the admin action (accounts.services.revoke_token): the token stops authenticating."""
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(make_user("root", staff=True, is_superuser=True))
+    raw, kept = make_token(user), make_token(other_user)
+    token = ApiToken.objects.get(user=user)
+    url = "/admin/accounts/apitoken/"
+
+    listing = admin.get(url).content.decode()
+    assert 'value="revoke"' in listing and 'value="delete_selected"' not in listing
+    assert token.token_hash not in admin.get(f"{url}{token.pk}/change/").content.decode()
+    # The change form is read-only: a POST changes nothing.
+    edited = admin.post(f"{url}{token.pk}/change/", {"name": "renamed", "scope": "worker"})
+    assert edited.status_code == 403
+    token.refresh_from_db()
+    assert (token.name, token.scope) == ("test token", "bot")
+
+    response = admin.post(url, {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/profile").status_code == 401
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {kept}")
+    assert api_client.get("/api/v1/profile").status_code == 200
+
+
+def test_staff_without_the_change_permission_cannot_revoke(make_user, user, make_token, api_client):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    viewer = make_user("viewer", staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_apitoken"))
+    client = Client()
+    client.force_login(viewer)
+    raw = make_token(user)
+    token = ApiToken.objects.get(user=user)
+    assert 'value="revoke"' not in client.get("/admin/accounts/apitoken/").content.decode()
+    client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/profile").status_code == 200
+
+
+def test_token_names_and_scopes_are_validated_once_by_the_model(session_client, api_client, user):
+    """The page's form and the API refuse the same names and scopes (the model's fields)."""
+    csrf = session_client.get("/tokens/").cookies["csrftoken"].value
+    for data in [{"name": "x" * 101, "scope": "bot"}, {"name": "ok", "scope": "root"}, {"name": "  ", "scope": "bot"}]:
+        page = session_client.post("/tokens/", data, HTTP_X_CSRFTOKEN=csrf)
+        assert page.status_code == 200 and page.context["created"] is None and page.context["form"].errors, data
+        api_client.force_login(user)
+        assert api_client.post("/api/v1/tokens", data, format="json").status_code == 400, data
+    assert not ApiToken.objects.filter(user=user).exists()
+    created = api_client.post("/api/v1/tokens", {"name": "  laptop  "}, format="json")
+    assert created.status_code == 201 and created.json()["scope"] == "bot" and created.json()["name"] == "laptop"

@@ -7,8 +7,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from core.errors import ApplicationError
 from realtime.models import Event
-from sessions_app import activities, services
+from sessions_app import activities
+from sessions_app.launch import launch_bot
 from sessions_app.models import BotSession
 from tests.sessions_app.conftest import wait_until
 
@@ -106,7 +108,7 @@ def test_launch_service_starts_the_command_detached_with_a_fresh_token(user, liv
     settings.JOBELIX_BOT_COMMAND = [sys.executable, "-m", "bot.simulate", "--token", "{token}", "--pause", "0",
                                     "--jobs", "2"]
     settings.JOBELIX_SANDBOX_BOARD_URL = "http://127.0.0.1:9"
-    launch = services.launch_bot(user, live.url + "/")
+    launch = launch_bot(user, live.url + "/")
 
     token = ApiToken.objects.get(user=user, name=launch.token_name)
     assert token.scope == "bot" and launch.token_name.startswith("Launch ")
@@ -119,7 +121,7 @@ def test_launch_service_starts_the_command_detached_with_a_fresh_token(user, liv
 
     # While a bot runs, a second launch is refused (409), creating no token.
     _session(user, status="running", last_heartbeat_at=timezone.now())
-    with pytest.raises(services.SessionError) as refused:
-        services.launch_bot(user, live.url)
-    assert refused.value.http_status == 409
+    with pytest.raises(ApplicationError) as refused:
+        launch_bot(user, live.url)
+    assert refused.value.status == 409
     assert ApiToken.objects.filter(user=user, name__startswith="Launch").count() == 1

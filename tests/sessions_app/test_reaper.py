@@ -21,7 +21,7 @@ def _session(user, minutes_silent, status="running", **extra):
 
 def test_beat_runs_the_reaper_every_minute():
     entry = settings.CELERY_BEAT_SCHEDULE["sessions-reap-stale"]
-    assert entry["task"] == "sessions_app.tasks.reap_stale_sessions"
+    assert entry["task"] == "sessions_app.reap_stale_sessions" == tasks.reap_stale_sessions.name
     assert entry["schedule"] == 60.0
 
 
