@@ -1,4 +1,5 @@
-"""Submissions API (thin: rules in progress_rules, writes in services, reads in selectors).
+"""Submissions API (thin: rules in progress_rules, writes in services, reads in selectors,
+wire shapes in events; errors are ApplicationErrors answered by core.api).
 
 POST /api/worker/update-progress    a worker's progress report (Bearer worker token)
 GET  /api/v1/submissions/jobs        the caller's jobs (staff: ?scope=all for everyone's)
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import BearerTokenAuthentication, require_scope
-from submissions import progress_rules, selectors, services
+from submissions import events, progress_rules, selectors, services
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
 PROGRESS_UPDATE_DOC = inline_serializer(
@@ -39,29 +40,25 @@ class UpdateProgressView(APIView):
 
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        try:
-            body = request.data
-        except ParseError:
-            return Response({"error": "The body must be valid JSON."}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            update = progress_rules.parse_update(body if isinstance(body, dict) else None)
-            owner = None if request.auth.acts_for_system else request.user
-            result = services.apply_progress_update(update, owner=owner)
-        except progress_rules.UpdateRejected as exc:
-            error = {"error": exc.message}
-            if exc.field:
-                error["field"] = exc.field
-            return Response(error, status=exc.status_code)
-        except services.JobNotFound as exc:
-            return Response({"error": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        update = progress_rules.parse_update(_json_body(request))
+        owner = None if request.auth.acts_for_system else request.user
+        result = services.apply_progress_update(update, owner=owner)
         return Response(
             {
                 "success": True,
                 "changed": result.changed,
-                "job": selectors.job_payload(result.job),
-                "submission": selectors.submission_payload(result.submission) if result.submission else None,
+                "job": events.job_payload(result.job),
+                "submission": events.submission_payload(result.submission) if result.submission else None,
             }
         )
+
+
+def _json_body(request):
+    """The parsed body; malformed JSON is the spec's 400 (not DRF's parser message)."""
+    try:
+        return request.data
+    except ParseError:
+        raise progress_rules.InvalidUpdate("The body must be valid JSON.") from None
 
 
 class JobListView(APIView):
@@ -71,21 +68,13 @@ class JobListView(APIView):
             jobs = selectors.jobs_visible_to(request.user)
         else:
             jobs = selectors.own_jobs(request.user)
-        return Response({"jobs": [selectors.job_payload(job) for job in jobs[:200]]})
+        return Response({"jobs": [events.job_payload(job) for job in jobs[:200]]})
 
     @extend_schema(operation_id="submission_jobs_create", request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        ids = request.data.get("job_posting_ids") if isinstance(request.data, dict) else None
-        if not isinstance(ids, list):
-            return Response({"error": "'job_posting_ids' must be a list of posting ids."}, status=400)
-        start = request.data.get("start", True)
-        if not isinstance(start, bool):
-            return Response({"error": "'start' must be true or false.", "field": "start"}, status=400)
-        try:
-            job = services.create_job(request.user, ids, start=start)
-        except services.InvalidRequest as exc:
-            return Response({"error": str(exc), "field": "job_posting_ids"}, status=400)
-        return Response(selectors.job_payload(job), status=status.HTTP_201_CREATED)
+        body = request.data if isinstance(request.data, dict) else {}
+        job = services.create_job(request.user, body.get("job_posting_ids"), start=body.get("start", True))
+        return Response(events.job_payload(job), status=status.HTTP_201_CREATED)
 
 
 class JobDetailView(APIView):
@@ -93,8 +82,8 @@ class JobDetailView(APIView):
     def get(self, request, job_id):
         job = selectors.get_job_for(request.user, job_id)
         if job is None:
-            return Response({"error": "No such submission job."}, status=status.HTTP_404_NOT_FOUND)
-        data = selectors.job_payload(job)
-        data["submissions"] = [selectors.submission_payload(s) for s in job.submissions.all()]
+            raise services.JobNotFound("No such submission job.")
+        data = events.job_payload(job)
+        data["submissions"] = [events.submission_payload(s) for s in job.submissions.all()]
         data["error_log"] = job.error_log
         return Response(data)

@@ -1,7 +1,7 @@
 """Appliers: the pluggable step that actually applies to one posting.
 
 ``settings.SUBMISSIONS_APPLIER`` names a callable ``applier(request: dict) -> None``.
-``request`` is plain data (see ``services.applier_request``): submission_id, job_id,
+``request`` is plain data (see ``worker.applier_request``): submission_id, job_id,
 attempt, target_name, applicant {...}, posting {... url, apply_url ...} or None.
 Returning means the application went in; raising means it failed, and the exception's
 message is recorded as the submission's error. Appliers need no Django, so the bot's
@@ -9,9 +9,18 @@ browser applier can live outside the project.
 """
 import requests
 
+from core.errors import ApplicationError
 
-class ApplyError(Exception):
-    """An application the board refused or could not receive."""
+
+class ApplyError(ApplicationError):
+    """An application the board refused or could not receive.
+
+    It never reaches an HTTP answer: the worker records its message on the submission.
+    (``core.errors`` needs no Django, so appliers still do not either.)
+    """
+
+    status = 502
+    code = "apply_failed"
 
 
 def _posting(request: dict) -> dict:

@@ -5,7 +5,8 @@ which locks the job (and submission) rows, turns them into the small state objec
 asks ``plan_update`` what should change, and writes exactly that. Keeping the decision
 here makes every rule unit-testable without a database:
 
-* statuses and the transitions allowed between them (impossible ones: 409, unknown: 400);
+* statuses and the transitions allowed between them (impossible ones: 409, unknown: 400;
+  the errors are ``core.errors.ApplicationError`` subclasses, answered by ``core.api``);
 * the alias names of the wire format (``directories_completed`` ...);
 * counts never go down; a submission reaching ``submitted``/``failed`` counts once;
 * the progress percentage is derived, never reported;
@@ -18,6 +19,8 @@ import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from core.errors import ApplicationError
 
 # -- statuses -----------------------------------------------------------------------
 
@@ -71,23 +74,24 @@ MAX_ERROR_LENGTH = 2000  # longer messages (stack traces) are cut, not rejected:
 MAX_ERROR_LOG_ENTRIES = 200  # the oldest entries are dropped beyond this
 
 
-class UpdateRejected(Exception):
-    """An update the server refuses; ``status_code`` is the HTTP answer (400 or 409)."""
-
-    status_code = 400
+class UpdateRejected(ApplicationError):
+    """An update the server refuses with nothing written; the body names the offending ``field``."""
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        if field:
+            super().__init__(message, field=field)
+        else:
+            super().__init__(message)  # no "field" key in the body
 
 
 class InvalidUpdate(UpdateRejected):
-    status_code = 400
+    status = 400
+    code = "invalid_update"
 
 
 class ImpossibleTransition(UpdateRejected):
-    status_code = 409
+    status = 409
+    code = "impossible_transition"
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -119,11 +123,9 @@ def normalise_aliases(body: dict) -> dict:
     return out
 
 
-def _parse_uuid(body: dict, name: str, required: bool) -> uuid.UUID | None:
+def _parse_uuid(body: dict, name: str) -> uuid.UUID | None:
     value = body.get(name)
     if value is None or value == "":
-        if required:
-            raise InvalidUpdate(f"'{name}' is required", field=name)
         return None
     if not isinstance(value, str):
         raise InvalidUpdate(f"'{name}' must be a UUID string", field=name)
@@ -163,8 +165,10 @@ def parse_update(body: Any) -> ProgressUpdate:
     if not isinstance(body, dict):
         raise InvalidUpdate("the body must be a JSON object")
     body = normalise_aliases(body)
-    job_id = _parse_uuid(body, "job_id", required=True)
-    submission_id = _parse_uuid(body, "submission_id", required=False)
+    job_id = _parse_uuid(body, "job_id")
+    if job_id is None:
+        raise InvalidUpdate("'job_id' is required", field="job_id")
+    submission_id = _parse_uuid(body, "submission_id")
     status = body.get("status")
     if not isinstance(status, str) or not status:
         raise InvalidUpdate("'status' is required", field="status")
@@ -358,5 +362,10 @@ def plan_update(job: JobState, submission: SubmissionState | None, update: Progr
         submission_timestamps=submission_timestamps,
         job_error=job_error,
         submission_error=submission_error,
-        new_attempt=submission_changed and submission.status == SUB_PENDING and update.status != SUB_PENDING,
+        new_attempt=(
+            submission_changed
+            and submission is not None
+            and submission.status == SUB_PENDING
+            and update.status != SUB_PENDING
+        ),
     )

@@ -1,58 +1,10 @@
-"""Reads of submission jobs, scoped to who is asking, and the one wire shape of each object.
-
-``job_payload``/``submission_payload`` are what events, the API and the pages' initial
-state all carry, so a page rendered from the database and a page updated by events agree.
-Field names follow the worker-progress spec (``directories_completed`` ...).
-"""
+"""Reads of submission jobs, scoped to who is asking (their wire shape: ``submissions.events``)."""
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from realtime.models import iso
 from scraping.models import JobPosting
 from submissions.models import Submission, SubmissionJob
 
 RECENT_SUBMISSIONS = 10
-
-
-def _iso(value):
-    return iso(value) if value else None
-
-
-def job_payload(job: SubmissionJob) -> dict:
-    return {
-        "job_id": str(job.pk),
-        "status": job.status,
-        "total": job.total,
-        "directories_completed": job.completed,
-        "directories_failed": job.failed,
-        "progress_percentage": float(job.progress_percentage),
-        "current_directory": job.current_target,
-        "customer_id": job.owner_id,
-        "customer_name": job.owner.get_username(),
-        "last_error_message": job.last_error_message,
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at),
-        "completed_at": _iso(job.completed_at),
-        "updated_at": _iso(job.updated_at),
-        "timestamp": iso(timezone.now()),
-    }
-
-
-def submission_payload(submission: Submission) -> dict:
-    return {
-        "submission_id": str(submission.pk),
-        "job_id": str(submission.job_id),
-        "job_posting_id": submission.job_posting_id,
-        "directory_name": submission.target_name,
-        "status": submission.status,
-        "attempts": submission.attempts,
-        "last_error_message": submission.last_error_message,
-        "submitted_at": _iso(submission.submitted_at),
-        "approved_at": _iso(submission.approved_at),
-        "failed_at": _iso(submission.failed_at),
-        "updated_at": _iso(submission.updated_at),
-        "timestamp": iso(timezone.now()),
-    }
 
 
 def jobs_visible_to(user) -> QuerySet:

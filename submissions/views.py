@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from submissions import selectors, services
+from submissions.forms import NewJobForm
 
 
 @login_required
@@ -18,11 +19,11 @@ def job_list(request):
 def new_job(request):
     """GET: active postings with checkboxes. POST: a job applying to the checked ones, started at once."""
     if request.method == "POST":
-        try:
-            job = services.create_job(request.user, request.POST.getlist("job_posting_ids"))
-        except services.InvalidRequest as exc:
-            messages.error(request, str(exc))
+        form = NewJobForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.error_message())
             return redirect("submissions-new")
+        job = services.create_job(request.user, form.cleaned_data["job_posting_ids"])
         messages.success(request, f"Submission job started: {job.total} posting(s).")
         return redirect("submissions-detail", job_id=job.pk)
     query = request.GET.get("q", "").strip()[:100]

@@ -74,10 +74,10 @@ def test_worker_killed_mid_scrape_the_run_is_rerun_and_finishes(process_dir):
 
 
 def test_worker_killed_mid_submission_job_the_job_is_rerun_and_finishes(process_dir, user, make_postings):
+    from devtools.fake_apply_board import FakeJobBoard
     from submissions import services
     from submissions.models import SubmissionJob
     from submissions.tasks import process_submission_job
-    from tests.submissions.fake_board import FakeJobBoard
 
     queue = f"reliability-apply-{uuid.uuid4().hex[:8]}"
     board = FakeJobBoard()

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from submissions import services
+from devtools.fake_apply_board import FakeJobBoard
+from submissions import services, worker
 from submissions.models import SubmissionJob
 from submissions.tasks import process_submission_job
-from tests.submissions.fake_board import FakeJobBoard
 from tests.submissions.helpers import events_of
 
 POST_JSON = "submissions.appliers.post_json"
@@ -111,7 +111,7 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_rerun_retries(
         victim.kill()
 
     # PostgreSQL drops the dead worker's session, and its lease on the job with it.
-    key = services._advisory_key(job.pk)
+    key = worker._advisory_key(job.pk)
 
     def lease_free():
         with connection.cursor() as cursor:
@@ -146,7 +146,7 @@ def test_an_interrupted_submission_past_max_attempts_is_failed(settings, user, m
     )
     by_position(job)[0].__class__.objects.filter(pk=by_position(job)[0].pk).update(attempts=2)
 
-    assert services.run_submission_job(job.pk) == "completed"
+    assert worker.run_submission_job(job.pk) == "completed"
     job.refresh_from_db()
     gave_up, applied = by_position(job)
     assert gave_up.status == "failed" and gave_up.attempts == 2
@@ -164,7 +164,7 @@ def test_default_applier_fails_closed_or_url_less_postings(user, make_postings):
     job = services.create_job(user, [open_posting.pk, closing.pk, no_url.pk], start=False)
     JobPosting.objects.filter(pk=closing.pk).update(active=False)
 
-    assert services.run_submission_job(job.pk) == "completed"
+    assert worker.run_submission_job(job.pk) == "completed"
     assert [(s.status, s.last_error_message) for s in by_position(job)] == [
         ("submitted", ""),
         ("failed", "The job posting is closed."),
@@ -176,7 +176,7 @@ def test_default_applier_fails_closed_or_url_less_postings(user, make_postings):
 def test_a_missing_applier_fails_the_job_with_a_clear_error(user, make_job):
     job = make_job(user, n=1)
     SubmissionJob.objects.filter(pk=job.pk).update(applier="submissions.appliers.does_not_exist")
-    assert services.run_submission_job(job.pk) == "failed"
+    assert worker.run_submission_job(job.pk) == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and "does_not_exist" in job.last_error_message
     assert job.submissions.get().status == "pending"
