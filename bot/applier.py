@@ -2,7 +2,7 @@
 
 The Celery apply worker (submissions.tasks.process_submission_job) calls
 ``browser_apply(request)`` once per posting; the request is plain data (see
-submissions.services.applier_request). This module applies to that one posting
+submissions.worker.applier_request). This module applies to that one posting
 with the same code as a bot run: the board adapter found from the posting's URL,
 Chromium through Playwright, the tailored resume and the rule-based (or model)
 answers. Returning means the board confirmed the application; any problem is
