@@ -4,9 +4,10 @@
     python bench/scrape.py --delay 0       # no politeness delay: the raw pipeline
     python bench/scrape.py --latency 0.05  # each board answers after 50 ms
 
-It runs the real path of a scrape run (services.start_run, then the runner the
-Celery task calls, writing to PostgreSQL and publishing events) in this
-process, in a throw-away database. Each source gets its own loopback server
+It runs the real path of a scrape run (services.start_run, then the body of the
+Celery task it queues, `scraping.tasks.run_scrape`, writing to PostgreSQL and
+publishing events) in this process, in a throw-away database. The task message
+itself goes to a queue no worker reads; the timing is of the task body. Each source gets its own loopback server
 (its own "domain"), as Greenhouse, Lever and Ashby are in reality; all JSON-LD
 career pages share one, so politeness spaces them. Without DATABASE_URL /
 REDIS_URL it starts the embedded PostgreSQL and Redis, like `make run`.
@@ -56,8 +57,7 @@ def run_bench(args) -> int:
     from django.conf import settings
     from django.db import connection
 
-    from scraping import conf
-    from scraping.testing import BoardServer
+    from devtools.career_boards import BoardServer
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
@@ -69,11 +69,12 @@ def run_bench(args) -> int:
         if args.delay is not None:
             settings.SCRAPING_DOMAIN_DELAY = args.delay
         settings.SCRAPING_TIMEOUT = 3600
+        settings.SCRAPING_QUEUE = f"bench-unread-{os.getpid()}"  # this process runs the task body itself
         companies = make_companies(servers, args)
         print(
             f"{len(companies)} companies ({', '.join(SOURCES)}), {args.jobs} jobs each; "
-            f"per-domain delay {conf.get('SCRAPING_DOMAIN_DELAY')} s, "
-            f"{conf.get('SCRAPING_DOMAIN_CONCURRENCY')} per domain, {conf.get('SCRAPING_CONCURRENCY')} companies at once, "
+            f"per-domain delay {settings.SCRAPING_DOMAIN_DELAY} s, "
+            f"{settings.SCRAPING_DOMAIN_CONCURRENCY} per domain, {settings.SCRAPING_CONCURRENCY} companies at once, "
             f"board latency {args.latency} s"
         )
         for label in ("first scrape (all new)", "second scrape (all known)"):
@@ -103,11 +104,11 @@ def make_companies(servers, args):
 def scrape_once(label: str, company_count: int) -> None:
     from scraping import services
     from scraping.models import CompanyScrape, JobPosting, ScrapeRun
-    from scraping.runner import execute_run
+    from scraping.tasks import run_scrape
 
-    run = services.start_run(None, dispatch=False)
+    run = services.start_run(None)
     started = time.perf_counter()
-    status = execute_run(run.pk)
+    status = run_scrape(run.pk)  # the task body, as a worker would run it
     elapsed = time.perf_counter() - started
     run = ScrapeRun.objects.get(pk=run.pk)
     failed = CompanyScrape.objects.filter(run=run, status=CompanyScrape.Status.FAILED).count()

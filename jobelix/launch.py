@@ -65,7 +65,7 @@ def processes(port: int) -> dict[str, list[str]]:
     if os.environ.get("JOBELIX_DEMO_BOARDS_URL"):
         # Demo career pages (schema.org JobPosting) that the demo companies point at.
         port = os.environ["JOBELIX_DEMO_BOARDS_URL"].rsplit(":", 1)[1]
-        procs["boards"] = [PYTHON, "-m", "scraping.testing", "--port", port, "--companies", "4", "--jobs", "6"]
+        procs["boards"] = [PYTHON, "-m", "devtools.career_boards", "--port", port, "--companies", "4", "--jobs", "6"]
     return procs
 
 
@@ -125,6 +125,7 @@ def run() -> int:
     try:
         manage("migrate", "--noinput")
         manage("bootstrap")
+        subprocess.run([PYTHON, "-m", "devtools.demo"], cwd=BASE_DIR, check=True)  # demo companies
         print(f"\n[jobelix] Jobelix is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n",
               flush=True)
         return supervise(processes(port))

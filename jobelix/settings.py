@@ -301,3 +301,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- scraping --- (docs/scraping.md "Settings"; every value can be set in the environment)
+GREENHOUSE_API_BASE = env("GREENHOUSE_API_BASE") or "https://boards-api.greenhouse.io"
+LEVER_API_BASE = env("LEVER_API_BASE") or "https://api.lever.co"
+ASHBY_API_BASE = env("ASHBY_API_BASE") or "https://api.ashbyhq.com"
+SCRAPING_USER_AGENT = env("SCRAPING_USER_AGENT") or "JobelixBot/1.0 (Jobelix job-search aggregator)"
+SCRAPING_DOMAIN_CONCURRENCY = env_int("SCRAPING_DOMAIN_CONCURRENCY", 5)
+SCRAPING_DOMAIN_DELAY = float(env("SCRAPING_DOMAIN_DELAY") or 0.15)
+SCRAPING_REQUEST_TIMEOUT = float(env("SCRAPING_REQUEST_TIMEOUT") or 20.0)
+SCRAPING_CONNECT_TIMEOUT = float(env("SCRAPING_CONNECT_TIMEOUT") or 5.0)
+SCRAPING_RETRIES = env_int("SCRAPING_RETRIES", 3)
+SCRAPING_BACKOFF = float(env("SCRAPING_BACKOFF") or 0.5)
+SCRAPING_MAX_RETRY_AFTER = float(env("SCRAPING_MAX_RETRY_AFTER") or 60.0)
+SCRAPING_MAX_BYTES = env_int("SCRAPING_MAX_BYTES", 10 * 1024 * 1024)
+SCRAPING_JSONLD_MAX_PAGES = env_int("SCRAPING_JSONLD_MAX_PAGES", 50)
+SCRAPING_CONCURRENCY = env_int("SCRAPING_CONCURRENCY", 20)
+SCRAPING_TIMEOUT = float(env("SCRAPING_TIMEOUT") or 300.0)
+SCRAPING_QUEUE = env("SCRAPING_QUEUE", "")  # Celery queue for scrape runs ("" = the default queue)

@@ -8,8 +8,8 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import ApplicationError, NotFound
 from scraping import selectors, services
-from scraping.models import ScrapeRun
 
 MAX_RUNS = 100
 
@@ -39,7 +39,8 @@ class ScrapeStartSerializer(serializers.Serializer):
 
 class ScrapeScheduleSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
-    every_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    every_minutes = serializers.IntegerField(min_value=services.SCHEDULE_MIN_MINUTES,
+                                             max_value=services.SCHEDULE_MAX_MINUTES)
     company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_null=True)
 
 
@@ -66,15 +67,7 @@ class StartView(APIView):
     def post(self, request):
         serializer = ScrapeStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            run = services.start_run(request.user, serializer.validated_data.get("company_ids"))
-        except services.ScrapeAlreadyRunning as exc:
-            return Response(
-                {"error": "A scrape is already running.", "run": selectors.run_payload(exc.run)},
-                status=status.HTTP_409_CONFLICT,
-            )
-        except services.NothingToScrape as exc:
-            return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        run = services.start_run(request.user, serializer.validated_data.get("company_ids"))
         return Response(
             {"run": selectors.run_payload(run), "companies": selectors.run_companies(run)},
             status=status.HTTP_202_ACCEPTED,
@@ -88,10 +81,7 @@ class StopView(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        try:
-            run = services.stop_run(request.user)
-        except services.NoActiveRun as exc:
-            return Response({"error": str(exc)}, status=status.HTTP_409_CONFLICT)
+        run = services.stop_run(request.user)
         return Response({"run": selectors.run_payload(run)})
 
 
@@ -102,13 +92,7 @@ class ResetView(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        try:
-            run = services.reset_run(request.user)
-        except services.RunStillActive as exc:
-            return Response(
-                {"error": "Stop the running scrape before resetting.", "run": selectors.run_payload(exc.run)},
-                status=status.HTTP_409_CONFLICT,
-            )
+        run = services.reset_run(request.user)
         return Response({"run": selectors.run_payload(run) if run else None})
 
 
@@ -119,7 +103,7 @@ class RunListView(APIView):
     def get(self, request):
         raw = request.query_params.get("limit", str(selectors.HISTORY_SIZE))
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_RUNS:
-            return Response({"error": f"limit must be an integer from 1 to {MAX_RUNS}."}, status=400)
+            raise ApplicationError(f"limit must be an integer from 1 to {MAX_RUNS}.")
         return Response({"runs": selectors.recent_runs(int(raw))})
 
 
@@ -128,10 +112,10 @@ class RunDetailView(APIView):
 
     @extend_schema(responses=PanelState)
     def get(self, request, run_id: int):
-        run = ScrapeRun.objects.filter(pk=run_id).select_related("started_by").first()
-        if run is None:
-            return Response({"error": "No such run."}, status=status.HTTP_404_NOT_FOUND)
-        return Response({"run": selectors.run_payload(run), "companies": selectors.run_companies(run)})
+        detail = selectors.run_with_companies(run_id)
+        if detail is None:
+            raise NotFound("No such run.")
+        return Response(detail)
 
 
 class HealthView(APIView):
@@ -164,10 +148,6 @@ class ScheduleView(APIView):
         serializer = ScrapeScheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            schedule = services.set_schedule(
-                enabled=data["enabled"], every_minutes=data["every_minutes"], company_ids=data.get("company_ids")
-            )
-            return Response(schedule)
-        except services.NothingToScrape as exc:
-            return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(services.set_schedule(
+            enabled=data["enabled"], every_minutes=data["every_minutes"], company_ids=data.get("company_ids")
+        ))

@@ -1,5 +1,6 @@
 """Companies to scrape, scrape runs with per-company progress, and the jobs table."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -25,6 +26,13 @@ class Company(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self) -> None:
+        """A company needs what its source reads: a board token, or a career-page URL for JSON-LD."""
+        if self.source == self.Source.JSONLD and not self.career_url.strip():
+            raise ValidationError({"career_url": "A career-page company needs its career-page URL."})
+        if self.source and self.source != self.Source.JSONLD and not self.board_token.strip():
+            raise ValidationError({"board_token": "This source needs the company's board token."})
+
 
 class ScrapeRun(models.Model):
     class Status(models.TextChoices):
@@ -33,6 +41,9 @@ class ScrapeRun(models.Model):
         COMPLETED = "completed"
         FAILED = "failed"
         STOPPED = "stopped"
+
+    # At most one run is in these at a time (services.start_run holds a lock to keep it so).
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     progress = models.FloatField(default=0, help_text="Overall progress, 0-100.")
@@ -59,6 +70,13 @@ class ScrapeRun(models.Model):
     def __str__(self):
         return f"Run #{self.pk} ({self.status})"
 
+    def duration_seconds(self) -> float | None:
+        """Seconds from start to end (to now while running); None before it starts."""
+        if not self.started_at:
+            return None
+        end = self.ended_at or timezone.now()
+        return round((end - self.started_at).total_seconds(), 2)
+
 
 class CompanyScrape(models.Model):
     class Status(models.TextChoices):
@@ -67,6 +85,8 @@ class CompanyScrape(models.Model):
         COMPLETED = "completed"
         FAILED = "failed"
         SKIPPED = "skipped"
+
+    UNFINISHED_STATUSES = (Status.PENDING, Status.RUNNING)
 
     run = models.ForeignKey(ScrapeRun, on_delete=models.CASCADE, related_name="company_scrapes")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="scrapes")

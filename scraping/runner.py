@@ -14,11 +14,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from scraping import conf, selectors, services
+from scraping import selectors, services
 from scraping.models import CompanyScrape, ScrapeRun
 from scraping.sources import Fetcher, FetchError, RobotsDisallowed, SourceError, fetch_jobs
 
@@ -46,6 +48,7 @@ def execute_run(run_id: int) -> str | None:
 
 class RunExecutor:
     def __init__(self, run: ScrapeRun):
+        assert run.started_at is not None  # services.claim_run set it
         self.run_id = run.pk
         self.deadline = run.started_at + timedelta(seconds=run.timeout_seconds)
         self.timeout_seconds = run.timeout_seconds
@@ -61,11 +64,11 @@ class RunExecutor:
 
     async def run(self) -> tuple[str, str]:
         scrapes = await self.db(selectors.scrapes_to_run, self.run_id)
-        slots = asyncio.Semaphore(int(conf.get("SCRAPING_CONCURRENCY")))
+        slots = asyncio.Semaphore(int(settings.SCRAPING_CONCURRENCY))
         async with Fetcher() as fetcher:
             tasks = [asyncio.create_task(self.scrape_company(fetcher, slots, item)) for item in scrapes]
-            companies = asyncio.gather(*tasks)
-            stop = asyncio.create_task(self.wait_for_stop())
+            companies: asyncio.Future[Any] = asyncio.gather(*tasks)
+            stop: asyncio.Future[Any] = asyncio.create_task(self.wait_for_stop())
             remaining = max(0.0, (self.deadline - timezone.now()).total_seconds())
             done, _ = await asyncio.wait({companies, stop}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             companies.cancel()  # cancels the companies still going (no-op once all are done)

@@ -1,13 +1,17 @@
 """Reads of scraping state, and the JSON shapes the API, the page and the events share."""
 from __future__ import annotations
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.utils import timezone
+from typing import Any
 
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+
+from core.wire import iso
+from scraping import events
+from scraping.events import CompanyCounts
 from scraping.models import Company, CompanyScrape, JobPosting, ScrapeRun
 
-ACTIVE_STATUSES = (ScrapeRun.Status.PENDING, ScrapeRun.Status.RUNNING)
-UNFINISHED_COMPANY = (CompanyScrape.Status.PENDING, CompanyScrape.Status.RUNNING)
+ACTIVE_STATUSES = ScrapeRun.ACTIVE_STATUSES
+UNFINISHED_COMPANY = CompanyScrape.UNFINISHED_STATUSES
 HISTORY_SIZE = 20
 
 
@@ -25,13 +29,13 @@ def stop_requested(run_id: int) -> bool:
     return ScrapeRun.objects.filter(pk=run_id, stop_requested_at__isnull=False).exists()
 
 
-def company_counts(run_id: int) -> dict:
+def company_counts(run_id: int) -> CompanyCounts:
     return CompanyScrape.objects.filter(run_id=run_id).aggregate(
         total=Count("id"),
         done=Count("id", filter=~Q(status__in=UNFINISHED_COMPANY)),
         failed=Count("id", filter=Q(status=CompanyScrape.Status.FAILED)),
         completed=Count("id", filter=Q(status=CompanyScrape.Status.COMPLETED)),
-    )
+    )  # type: ignore[return-value]
 
 
 def company_board_ref(company: Company) -> str:
@@ -50,64 +54,25 @@ def scrapes_to_run(run_id: int) -> list[dict]:
     ]
 
 
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+def run_payload(run: ScrapeRun, counts: CompanyCounts | None = None) -> dict[str, Any]:
+    """A run as the API returns it (the shape of `scraping.run_updated`)."""
+    return events.run_payload(run, counts if counts is not None else company_counts(run.pk))
 
 
-def run_duration(run: ScrapeRun) -> float | None:
-    if not run.started_at:
+def run_with_companies(run_id: int) -> dict[str, Any] | None:
+    """GET /api/v1/scraping/runs/<id>: the run and its company scrapes, None if there is no such run."""
+    run = ScrapeRun.objects.filter(pk=run_id).select_related("started_by").first()
+    if run is None:
         return None
-    end = run.ended_at or timezone.now()
-    return round((end - run.started_at).total_seconds(), 2)
+    return {"run": run_payload(run), "companies": run_companies(run)}
 
 
-def run_payload(run: ScrapeRun, counts: dict | None = None) -> dict:
-    """A run as `scraping.run_updated` carries it and the API returns it."""
-    counts = counts if counts is not None else company_counts(run.pk)
-    total, failed, done = counts["total"] or 0, counts["failed"] or 0, counts["done"] or 0
-    return {
-        "run_id": run.pk,
-        "status": run.status,
-        "active": run.status in ACTIVE_STATUSES,
-        "progress": round(run.progress, 1),
-        "current_stage": run.current_stage,
-        "started_at": _iso(run.started_at),
-        "ended_at": _iso(run.ended_at),
-        "created_at": _iso(run.created_at),
-        "duration_seconds": run_duration(run),
-        "jobs_found": run.jobs_found,
-        "jobs_new": run.jobs_new,
-        "error": run.error,
-        "companies_total": total,
-        "companies_done": done,
-        "companies_failed": failed,
-        "error_rate": round(failed / done, 3) if done else 0.0,
-        "started_by": run.started_by.get_username() if run.started_by_id else None,
-        "stop_requested": run.stop_requested_at is not None,
-        "cleared": run.cleared_at is not None,
-    }
-
-
-def company_payload(cs: CompanyScrape) -> dict:
-    """A company's part of a run, as `scraping.company_updated` carries it."""
-    return {
-        "run_id": cs.run_id,
-        "company_id": cs.company_id,
-        "company": cs.company.name,
-        "source": cs.company.source,
-        "status": cs.status,
-        "jobs_found": cs.jobs_found,
-        "error": cs.error,
-        "duration_seconds": round(cs.duration_seconds, 2) if cs.duration_seconds is not None else None,
-    }
-
-
-def run_companies(run: ScrapeRun) -> list[dict]:
+def run_companies(run: ScrapeRun) -> list[dict[str, Any]]:
     scrapes = CompanyScrape.objects.filter(run=run).select_related("company").order_by("company__name", "id")
-    return [company_payload(cs) for cs in scrapes]
+    return [events.company_payload(cs) for cs in scrapes]
 
 
-def panel_state() -> dict:
+def panel_state() -> dict[str, Any]:
     """What the live panel shows: the current run with its company grid (or nothing)."""
     run = panel_run()
     if run is None:
@@ -115,7 +80,7 @@ def panel_state() -> dict:
     return {"run": run_payload(run), "companies": run_companies(run)}
 
 
-def recent_runs(limit: int = HISTORY_SIZE) -> list[dict]:
+def recent_runs(limit: int = HISTORY_SIZE) -> list[dict[str, Any]]:
     """Newest first, with the counts the history table and the chart need."""
     runs = list(
         ScrapeRun.objects.select_related("started_by")
@@ -126,10 +91,10 @@ def recent_runs(limit: int = HISTORY_SIZE) -> list[dict]:
         )
         .order_by("-created_at")[:limit]
     )
-    return [run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}) for run in runs]
+    return [events.run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}) for run in runs]
 
 
-def health() -> dict:
+def health() -> dict[str, Any]:
     """GET /api/v1/scraping/health: is scraping alive, and how well has it been doing lately."""
     finished = ScrapeRun.objects.exclude(status__in=ACTIVE_STATUSES).order_by("-created_at")
     recent_ids = list(finished.values_list("id", flat=True)[:HISTORY_SIZE])
@@ -149,7 +114,7 @@ def health() -> dict:
     return {
         "active_operations": 1 if active else 0,
         "active_run_id": active.pk if active else None,
-        "last_successful_run": _iso(last_success.ended_at) if last_success else None,
+        "last_successful_run": iso(last_success.ended_at) if last_success else None,
         "last_successful_run_id": last_success.pk if last_success else None,
         "average_duration": round(duration.total_seconds(), 2) if duration is not None else None,
         "error_rate": round(scrapes["failed"] / scrapes["done"], 3) if scrapes["done"] else 0.0,
@@ -159,7 +124,7 @@ def health() -> dict:
     }
 
 
-def companies() -> list[dict]:
+def companies() -> list[dict[str, Any]]:
     return [
         {"id": c.id, "name": c.name, "source": c.source, "active": c.active}
         for c in Company.objects.order_by("name", "id")

@@ -1,21 +1,28 @@
 """Every write of scraping, and the events it causes.
 
-Events: `scraping.run_updated` and `scraping.company_updated` (channel
-`scraping`) and `job.created` (channel `jobs`) for each new posting, all global
-(user None), published inside the write's transaction.
+Events (scraping/events.py): `scraping.run_updated` and `scraping.company_updated`
+(channel `scraping`) and `posting.created` (channel `jobs`) for each new posting,
+all global (user None), published inside the write's transaction.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.errors import ApplicationError, Conflict
+from core.wire import iso
 from realtime import publish
-from scraping import conf, selectors
+from scraping import events, selectors
+from scraping.events import CompanyCounts
 from scraping.models import Company, CompanyScrape, JobPosting, ScrapeRun
 from scraping.sources import NormalizedJob
 
@@ -32,43 +39,57 @@ Status = ScrapeRun.Status
 CStatus = CompanyScrape.Status
 
 
-class ScrapeAlreadyRunning(Exception):
+class ScrapeAlreadyRunning(Conflict):
+    """Start while a run is pending or running: 409 with that run, so the page can show it."""
+
+    status = 409
+    code = "scrape_running"
+
     def __init__(self, run: ScrapeRun):
-        super().__init__(f"scrape run #{run.pk} is already {run.status}")
+        super().__init__("A scrape is already running.", run=selectors.run_payload(run))
         self.run = run
 
 
-class NothingToScrape(ValueError):
-    """No (valid) company was chosen, or no company is active."""
+class NothingToScrape(ApplicationError):
+    """No (valid) company was chosen, or no company is active: 400."""
+
+    status = 400
+    code = "nothing_to_scrape"
 
 
-class NoActiveRun(Exception):
-    pass
+class NoActiveRun(Conflict):
+    """Stop with no run pending or running: 409."""
+
+    status = 409
+    code = "no_active_run"
 
 
-class RunStillActive(Exception):
+class RunStillActive(Conflict):
+    """Reset while the run is still going: 409 with the run."""
+
+    status = 409
+    code = "run_still_active"
+
     def __init__(self, run: ScrapeRun):
-        super().__init__(f"scrape run #{run.pk} is still {run.status}")
+        super().__init__("Stop the running scrape before resetting.", run=selectors.run_payload(run))
         self.run = run
 
 
 # ---- publishing -----------------------------------------------------------
 
-def _publish_run(run: ScrapeRun, counts: dict | None = None) -> None:
-    publish(None, "scraping", "scraping.run_updated", selectors.run_payload(run, counts))
+def _publish_run(run: ScrapeRun, counts: CompanyCounts | None = None) -> None:
+    counts = counts if counts is not None else selectors.company_counts(run.pk)
+    publish(None, "scraping", events.RUN_UPDATED, events.run_payload(run, counts))
 
 
 def _publish_company(cs: CompanyScrape) -> None:
-    publish(None, "scraping", "scraping.company_updated", selectors.company_payload(cs))
+    publish(None, "scraping", events.COMPANY_UPDATED, events.company_payload(cs))
 
 
 # ---- start / stop / reset ---------------------------------------------------
 
-def start_run(user, company_ids: list[int] | None = None, *, dispatch: bool = True) -> ScrapeRun:
-    """Queue a scrape of the chosen companies (default: every active one).
-
-    `dispatch=False` creates the run without sending the Celery task (the
-    benchmark runs it in-process with scraping.runner.execute_run).
+def start_run(user, company_ids: list[int] | None = None) -> ScrapeRun:
+    """Queue a scrape of the chosen companies (default: every active one); the task is sent on commit.
 
     Raises ScrapeAlreadyRunning with the active run when one is pending or
     running, NothingToScrape when there is nothing to scrape.
@@ -88,26 +109,24 @@ def start_run(user, company_ids: list[int] | None = None, *, dispatch: bool = Tr
             started_by=user if user is not None and user.is_authenticated else None,
             current_stage=f"Queued: {len(companies)} compan{'y' if len(companies) == 1 else 'ies'}",
             celery_task_id=str(uuid.uuid4()),
-            timeout_seconds=float(conf.get("SCRAPING_TIMEOUT")),
+            timeout_seconds=float(settings.SCRAPING_TIMEOUT),
         )
         CompanyScrape.objects.bulk_create([CompanyScrape(run=run, company=c) for c in companies])
         _publish_run(run)
-        if dispatch:
-            transaction.on_commit(lambda: _dispatch(run))
+        transaction.on_commit(lambda: _dispatch(run))
     return run
 
 
 def _dispatch(run: ScrapeRun) -> None:
-    from scraping.tasks import run_scrape
+    from scraping.tasks import run_scrape  # tasks import this module
 
-    options = {"task_id": run.celery_task_id}
-    queue = conf.get("SCRAPING_QUEUE")
-    if queue:
-        options["queue"] = queue
-    run_scrape.apply_async(args=[run.pk], **options)
+    options: dict[str, Any] = {"task_id": run.celery_task_id}
+    if settings.SCRAPING_QUEUE:
+        options["queue"] = settings.SCRAPING_QUEUE
+    run_scrape.apply_async(args=(run.pk,), **options)
 
 
-def _chosen_companies(company_ids) -> list[Company]:
+def _chosen_companies(company_ids: Iterable[int] | None) -> list[Company]:
     if company_ids is None:
         companies = list(Company.objects.filter(active=True).order_by("name", "id"))
         if not companies:
@@ -200,24 +219,25 @@ def mark_company_running(scrape_id: int) -> bool:
     return bool(updated)
 
 
-def _lock_scrape(scrape_id: int) -> tuple[ScrapeRun | None, CompanyScrape | None]:
+def _lock_scrape(scrape_id: int) -> tuple[ScrapeRun, CompanyScrape] | None:
     """Lock a company scrape and its run, in the one order every writer uses:
     run row, then company scrape rows, then (by publishing) the event log."""
     run_id = CompanyScrape.objects.filter(pk=scrape_id).values_list("run_id", flat=True).first()
     if run_id is None:
-        return None, None
+        return None
     run = ScrapeRun.objects.select_for_update().get(pk=run_id)
-    cs = CompanyScrape.objects.select_for_update(of=("self",)).select_related("company").get(pk=scrape_id)
-    return run, cs
+    cs = CompanyScrape.objects.select_for_update(of=("self",)).select_related("company").filter(pk=scrape_id).first()
+    return (run, cs) if cs is not None else None  # None: its company was deleted meanwhile
 
 
 def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: float) -> int:
     """Save one company's postings: upsert by (company, external id), mark vanished ones
     inactive, count found/new on the run, and publish what changed. Returns new postings."""
     with transaction.atomic():
-        run, cs = _lock_scrape(scrape_id)
-        if cs is None or cs.status != CStatus.RUNNING:
+        locked = _lock_scrape(scrape_id)
+        if locked is None or locked[1].status != CStatus.RUNNING:
             return 0  # stopped or timed out meanwhile: the run is over
+        run, cs = locked
         new_postings = save_postings(cs.company, jobs)
         cs.status, cs.jobs_found, cs.duration_seconds, cs.error = CStatus.COMPLETED, len(jobs), duration, ""
         cs.save(update_fields=["status", "jobs_found", "duration_seconds", "error"])
@@ -227,18 +247,7 @@ def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: flo
         # Events last: publishing holds the event-log lock until commit.
         _publish_company(cs)
         for posting in new_postings:
-            publish(
-                None,
-                "jobs",
-                "job.created",
-                {
-                    "job_id": posting.pk,
-                    "company": cs.company.name,
-                    "job_title": posting.title,
-                    "location": posting.location,
-                    "source": cs.company.source,
-                },
-            )
+            publish(None, "jobs", events.POSTING_CREATED, events.posting_payload(posting, cs.company))
         _publish_run(run, counts)
     return len(new_postings)
 
@@ -246,9 +255,10 @@ def record_company_jobs(scrape_id: int, jobs: list[NormalizedJob], duration: flo
 def record_company_failure(scrape_id: int, status: str, error: str, duration: float | None) -> None:
     """A company failed (or was skipped, e.g. robots.txt): the run goes on."""
     with transaction.atomic():
-        run, cs = _lock_scrape(scrape_id)
-        if cs is None or cs.status not in selectors.UNFINISHED_COMPANY:
+        locked = _lock_scrape(scrape_id)
+        if locked is None or locked[1].status not in selectors.UNFINISHED_COMPANY:
             return
+        run, cs = locked
         cs.status, cs.error, cs.duration_seconds = status, error[:2000], duration
         cs.save(update_fields=["status", "error", "duration_seconds"])
         counts = _advance(run)
@@ -256,7 +266,7 @@ def record_company_failure(scrape_id: int, status: str, error: str, duration: fl
         _publish_run(run, counts)
 
 
-def _advance(run: ScrapeRun) -> dict:
+def _advance(run: ScrapeRun) -> CompanyCounts:
     """Save the run's counters and its progress, recomputed from its companies (run row locked)."""
     counts = selectors.company_counts(run.pk)
     if run.status == Status.RUNNING:
@@ -275,19 +285,20 @@ def finish_run(run_id: int, status: str, error: str = "") -> ScrapeRun | None:
         run = ScrapeRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status != Status.RUNNING:
             return run
-        stage = {Status.COMPLETED: "Completed", Status.STOPPED: "Stopped", Status.FAILED: "Failed"}[status]
+        stages: dict[str, str] = {Status.COMPLETED: "Completed", Status.STOPPED: "Stopped", Status.FAILED: "Failed"}
+        stage = stages[status]
         _finish(run, status, stage=stage, error=error)
         if run.jobs_found:
             transaction.on_commit(_recompute_recommendations)
     return run
 
 
-def _recompute_recommendations():
+def _recompute_recommendations() -> None:
     """New or changed postings change every user's best matches (tracker recomputes them)."""
-    from jobelix.celery import app
+    from tracker.tasks import recompute_recommendations_for_all_users  # imported late: tracker loads its analysis
 
     try:
-        app.send_task("tracker.tasks.recompute_recommendations_for_all_users")
+        recompute_recommendations_for_all_users.delay()
     except Exception as exc:  # the broker is down: the next run or a manual refresh catches up
         logger.warning("could not queue the recommendations refresh: %s", exc)
 
@@ -295,7 +306,7 @@ def _recompute_recommendations():
 def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:
     """Close the run and every company it did not get to (inside the caller's transaction)."""
     leftover_status = CStatus.SKIPPED if status == Status.STOPPED else CStatus.FAILED
-    leftover_error = {Status.STOPPED: "Stopped before finishing."}.get(status, error or "Not scraped.")
+    leftover_error = "Stopped before finishing." if status == Status.STOPPED else error or "Not scraped."
     leftovers = list(
         CompanyScrape.objects.select_for_update(of=("self",)).select_related("company").filter(
             run=run, status__in=selectors.UNFINISHED_COMPANY
@@ -322,15 +333,43 @@ def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:
     _publish_run(run, counts)
 
 
+# ---- companies and run history (the admin's writes) ------------------------------------
+
+def save_company(company: Company) -> Company:
+    """Create or change a company the scraper reads (validated by the model)."""
+    company.full_clean()
+    company.save()
+    return company
+
+
+def delete_companies(company_ids: Iterable[int]) -> int:
+    """Delete companies with their postings and scrapes (a run going on skips them: the runner
+    finds their company scrapes gone)."""
+    deleted, _ = Company.objects.filter(pk__in=list(company_ids)).delete()
+    return deleted
+
+
+def delete_finished_runs(run_ids: Iterable[int]) -> int:
+    """Delete runs from the history (the active one stays); returns how many went."""
+    runs = ScrapeRun.objects.filter(pk__in=list(run_ids)).exclude(status__in=selectors.ACTIVE_STATUSES)
+    count = runs.count()
+    runs.delete()
+    return count
+
+
 # ---- postings -------------------------------------------------------------------
 
+def _max_length(field: str) -> int:
+    return JobPosting._meta.get_field(field).max_length  # type: ignore[union-attr,return-value]
+
+
 def _fit(value: str, field: str) -> str:
-    limit = JobPosting._meta.get_field(field).max_length
+    limit = _max_length(field)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _fit_url(value: str, field: str) -> str:
-    return value if len(value) <= JobPosting._meta.get_field(field).max_length else ""
+    return value if len(value) <= _max_length(field) else ""
 
 
 def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPosting]:
@@ -384,17 +423,17 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
 # ---- schedules -------------------------------------------------------------------
 
 SCHEDULE_NAME = "scraping: scheduled scrape"
-SCHEDULE_TASK = "scraping.tasks.scheduled_scrape"
+# The schedule's limits, checked by the API serializer and the page form (scraping/forms.py).
+SCHEDULE_MIN_MINUTES = 1
+SCHEDULE_MAX_MINUTES = 7 * 24 * 60
 
 
-def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | None) -> dict:
+def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | None) -> dict[str, Any]:
     """Create or change the periodic scrape (django-celery-beat), every N minutes."""
-    import json
-
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    if every_minutes < 1:
-        raise ValueError("every_minutes must be at least 1")
+    from scraping.tasks import scheduled_scrape
+
     if company_ids:
         _chosen_companies(company_ids)  # unknown ids are an error now, not at 3 a.m.
     with transaction.atomic():
@@ -402,7 +441,7 @@ def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | 
         PeriodicTask.objects.update_or_create(
             name=SCHEDULE_NAME,
             defaults={
-                "task": SCHEDULE_TASK,
+                "task": scheduled_scrape.name,
                 "interval": interval,
                 "crontab": None,
                 "kwargs": json.dumps({"company_ids": company_ids or None}),
@@ -412,9 +451,7 @@ def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | 
     return get_schedule()
 
 
-def get_schedule() -> dict:
-    import json
-
+def get_schedule() -> dict[str, Any]:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.filter(name=SCHEDULE_NAME).select_related("interval").first()
@@ -426,7 +463,7 @@ def get_schedule() -> dict:
         "enabled": task.enabled,
         "every_minutes": minutes,
         "company_ids": json.loads(task.kwargs or "{}").get("company_ids"),
-        "last_run_at": task.last_run_at.isoformat() if task.last_run_at else None,
+        "last_run_at": iso(task.last_run_at),
     }
 
 

@@ -2,7 +2,7 @@
 from celery import shared_task
 
 
-@shared_task(name="scraping.tasks.run_scrape", acks_late=True, ignore_result=True)
+@shared_task(name="scraping.run_scrape")
 def run_scrape(run_id: int) -> str | None:
     """Scrape run `run_id` (queued by services.start_run). Idempotent: a finished run is left alone."""
     from scraping.runner import execute_run
@@ -10,8 +10,8 @@ def run_scrape(run_id: int) -> str | None:
     return execute_run(run_id)
 
 
-@shared_task(name="scraping.tasks.scheduled_scrape", acks_late=True, ignore_result=True)
-def scheduled_scrape(company_ids=None) -> int | None:
+@shared_task(name="scraping.scheduled_scrape")
+def scheduled_scrape(company_ids: list[int] | None = None) -> int | None:
     """Celery beat's periodic scrape (see services.set_schedule); skipped while a run is active."""
     from scraping.services import start_scheduled_run
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from scraping import selectors, services
+from scraping.forms import ScheduleForm
 
 
 @login_required
@@ -28,16 +29,16 @@ def scraping_page(request):
 @require_POST
 def save_schedule(request):
     """The page's schedule form (staff): every N minutes, on or off, for all or chosen companies."""
-    try:
-        every = int(request.POST.get("every_minutes", ""))
-        ids = [int(value) for value in request.POST.getlist("company_ids")]
-    except ValueError:
-        messages.error(request, "Schedule not saved: minutes and companies must be whole numbers.")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Schedule not saved: {form.error_text()}")
         return redirect("scraping-page")
+    data = form.cleaned_data
     try:
-        services.set_schedule(enabled=request.POST.get("enabled") == "on", every_minutes=every, company_ids=ids or None)
-    except (ValueError, services.NothingToScrape) as exc:
-        messages.error(request, f"Schedule not saved: {exc}")
+        services.set_schedule(enabled=data["enabled"], every_minutes=data["every_minutes"],
+                              company_ids=data["company_ids"] or None)
+    except services.NothingToScrape as exc:  # a company deleted meanwhile: said on the page, as form errors are
+        messages.error(request, f"Schedule not saved: {exc.message}")
     else:
         messages.success(request, "Schedule saved.")
     return redirect("scraping-page")

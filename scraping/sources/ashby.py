@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from scraping import conf
+from django.conf import settings
 
 from .base import NormalizedJob, SourceError, clean_inline, html_to_text, parse_datetime
 
@@ -18,7 +18,7 @@ SOURCE = "ashby"
 
 
 def board_url(name: str) -> str:
-    base = str(conf.get("ASHBY_API_BASE")).rstrip("/")
+    base = str(settings.ASHBY_API_BASE).rstrip("/")
     return f"{base}/posting-api/job-board/{quote(name.strip(), safe='')}"
 
 

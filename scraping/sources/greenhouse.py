@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from scraping import conf
+from django.conf import settings
 
 from .base import NormalizedJob, SourceError, clean_inline, html_to_text, looks_remote, parse_datetime
 
@@ -16,7 +16,7 @@ SOURCE = "greenhouse"
 
 
 def board_url(token: str) -> str:
-    base = str(conf.get("GREENHOUSE_API_BASE")).rstrip("/")
+    base = str(settings.GREENHOUSE_API_BASE).rstrip("/")
     return f"{base}/v1/boards/{quote(token.strip(), safe='')}/jobs"
 
 

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
-
-from scraping import conf
+from django.conf import settings
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CRAWL_DELAY = 30.0
+MAX_BACKOFF = 30.0  # the longest pause between two tries, however many retries
 
 
 class FetchError(Exception):
@@ -41,42 +41,19 @@ class RobotsDisallowed(FetchError):
 
 @dataclass
 class FetchConfig:
-    """Knobs of the fetcher; `from_settings()` reads them from scraping settings."""
+    """Knobs of the fetcher: each defaults to its scraping setting when the config is made
+    (the defaults live in jobelix/settings.py); pass a field to override it."""
 
-    user_agent: str = conf.DEFAULTS["SCRAPING_USER_AGENT"]
-    per_domain_concurrency: int = 5
-    per_domain_delay: float = 0.15
-    timeout: float = 20.0
-    connect_timeout: float = 5.0
-    retries: int = 3
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = 60.0
-    max_bytes: int = 10 * 1024 * 1024
-
-    @classmethod
-    def from_settings(cls, **overrides) -> FetchConfig:
-        values = {
-            "user_agent": conf.get("SCRAPING_USER_AGENT"),
-            "per_domain_concurrency": int(conf.get("SCRAPING_DOMAIN_CONCURRENCY")),
-            "per_domain_delay": float(conf.get("SCRAPING_DOMAIN_DELAY")),
-            "timeout": float(conf.get("SCRAPING_REQUEST_TIMEOUT")),
-            "connect_timeout": float(conf.get("SCRAPING_CONNECT_TIMEOUT")),
-            "retries": int(conf.get("SCRAPING_RETRIES")),
-            "backoff": float(conf.get("SCRAPING_BACKOFF")),
-            "max_retry_after": float(conf.get("SCRAPING_MAX_RETRY_AFTER")),
-            "max_bytes": int(conf.get("SCRAPING_MAX_BYTES")),
-        }
-        values.update(overrides)
-        return cls(**values)
-
-
-@dataclass
-class FetchStats:
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-    robots_blocked: int = 0
+    user_agent: str = field(default_factory=lambda: settings.SCRAPING_USER_AGENT)
+    per_domain_concurrency: int = field(default_factory=lambda: settings.SCRAPING_DOMAIN_CONCURRENCY)
+    per_domain_delay: float = field(default_factory=lambda: settings.SCRAPING_DOMAIN_DELAY)
+    timeout: float = field(default_factory=lambda: settings.SCRAPING_REQUEST_TIMEOUT)
+    connect_timeout: float = field(default_factory=lambda: settings.SCRAPING_CONNECT_TIMEOUT)
+    retries: int = field(default_factory=lambda: settings.SCRAPING_RETRIES)
+    backoff: float = field(default_factory=lambda: settings.SCRAPING_BACKOFF)
+    max_retry_after: float = field(default_factory=lambda: settings.SCRAPING_MAX_RETRY_AFTER)
+    max_bytes: int = field(default_factory=lambda: settings.SCRAPING_MAX_BYTES)
+    max_backoff: float = MAX_BACKOFF
 
 
 @dataclass
@@ -149,8 +126,7 @@ class Fetcher:
     """Async, polite HTTP client; use as `async with Fetcher() as fetcher:`."""
 
     def __init__(self, config: FetchConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None):
-        self.config = config or FetchConfig.from_settings()
-        self.stats = FetchStats()
+        self.config = config or FetchConfig()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._domains: dict[str, _Domain] = {}
@@ -191,7 +167,6 @@ class Fetcher:
     async def ensure_allowed(self, url: str) -> None:
         robots = await self._robots_for(url)
         if not robots.can_fetch(self.config.user_agent, url):
-            self.stats.robots_blocked += 1
             raise RobotsDisallowed(f"robots.txt disallows {url}", url=url)
 
     async def get(self, url: str, *, params: dict | None = None, accept: str | None = None) -> Response:
@@ -230,15 +205,14 @@ class Fetcher:
                     wait = retry_after
                     domain.pause_for(retry_after)
             attempt += 1
-            self.stats.retries += 1
             await asyncio.sleep(wait)
 
     # ---- internals --------------------------------------------------
 
     async def _get_once(self, url: str, *, params, accept) -> Response:
+        assert self._client is not None  # get() checked it
         cfg = self.config
         headers = {"Accept": accept} if accept else None
-        self.stats.requests += 1
         async with asyncio.timeout(cfg.timeout):
             async with self._client.stream("GET", url, params=params, headers=headers) as resp:
                 if resp.status_code >= 400:
@@ -248,7 +222,6 @@ class Fetcher:
                     body += chunk
                     if len(body) > cfg.max_bytes:
                         raise FetchError(f"response from {url} is larger than {cfg.max_bytes} bytes", url=url)
-                self.stats.bytes += len(body)
                 return Response(str(resp.url), resp.status_code, resp.headers, bytes(body))
 
     def _domain(self, url: str) -> _Domain:
@@ -277,9 +250,9 @@ class Fetcher:
                 # As urllib.robotparser and RFC 9309: 4xx means no rules, 401/403
                 # and an unreachable file (5xx, network) mean stay out.
                 if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403):
-                    robots.allow_all = True
+                    robots.allow_all = True  # type: ignore[attr-defined]
                 else:
-                    robots.disallow_all = True
+                    robots.disallow_all = True  # type: ignore[attr-defined]
             else:
                 robots.parse(response.text.splitlines())
                 crawl_delay = robots.crawl_delay(self.config.user_agent)

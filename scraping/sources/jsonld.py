@@ -15,7 +15,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from scraping import conf
+from django.conf import settings
 
 from .base import NormalizedJob, clean_inline, html_to_text, parse_datetime
 
@@ -190,7 +190,7 @@ async def fetch(fetcher, career_url: str) -> list[NormalizedJob]:
     jobs = [_posting(raw, page.url) for raw in postings]
     host = urlsplit(page.url).netloc
     links = [link for link in links if urlsplit(link).netloc == host and link != page.url]
-    links = links[: int(conf.get("SCRAPING_JSONLD_MAX_PAGES"))]
+    links = links[: int(settings.SCRAPING_JSONLD_MAX_PAGES)]
     if links:
         results = await asyncio.gather(*(_fetch_job_page(fetcher, link) for link in links), return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]

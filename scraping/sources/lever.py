@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from scraping import conf
+from django.conf import settings
 
 from .base import NormalizedJob, SourceError, clean_inline, html_to_text, looks_remote, parse_datetime
 
@@ -18,7 +18,7 @@ SOURCE = "lever"
 
 
 def board_url(site: str) -> str:
-    base = str(conf.get("LEVER_API_BASE")).rstrip("/")
+    base = str(settings.LEVER_API_BASE).rstrip("/")
     return f"{base}/v0/postings/{quote(site.strip(), safe='')}"
 
 

@@ -160,6 +160,7 @@
     var at = function (title, company) { return (title || 'A job') + ' at ' + (company || '?'); };
     switch (event.type) {
       case 'job.created': return at(d.job_title, d.company);
+      case 'posting.created': return 'New posting: ' + at(d.job_title, d.company);
       case 'job.analyzing': return 'Analysing ' + at(d.job_title, d.company);
       case 'job.analyzed': return 'Job ' + d.job_id + ' analysed: ' + d.match_score + '% (' + d.recommendation + ')';
       case 'application.status_changed': return (d.company || '') + ' ' + (d.job_title || '') + ': ' + d.old_status + ' → ' + d.new_status;

@@ -32,9 +32,9 @@ def wait_for(predicate, timeout, what):
 
 
 def test_worker_killed_mid_scrape_the_run_is_rerun_and_finishes(process_dir):
+    from devtools.career_boards import BoardServer
     from scraping import services
     from scraping.models import Company, CompanyScrape, ScrapeRun
-    from scraping.testing import BoardServer
 
     queue = f"reliability-scrape-{uuid.uuid4().hex[:8]}"
     with BoardServer() as boards:

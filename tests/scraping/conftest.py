@@ -4,24 +4,20 @@ import uuid
 
 import pytest
 
-from scraping.testing import BoardServer
+from devtools.career_boards import BoardServer
 
 
 @pytest.fixture
-def scraping_settings(monkeypatch):
-    """Set scraping settings for this test, in Django settings (when configured) and the environment."""
-    from django.conf import settings
+def scraping_settings():
+    """Override scraping settings (jobelix/settings.py) for this test: scraping_settings(NAME=value, ...)."""
     from django.test import override_settings
 
     overrides = []
 
     def apply(**values):
-        for key, value in values.items():
-            monkeypatch.setenv(key, str(value))
-        if settings.configured:
-            override = override_settings(**values)
-            override.enable()
-            overrides.append(override)
+        override = override_settings(**values)
+        override.enable()
+        overrides.append(override)
 
     yield apply
     for override in reversed(overrides):

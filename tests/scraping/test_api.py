@@ -195,7 +195,7 @@ def test_schedule_is_set_by_staff_and_read_by_anyone(staff_api, user, companies)
     assert response.status_code == 200
     assert response.json()["every_minutes"] == 90 and response.json()["company_ids"] == [companies[0].pk]
     task = PeriodicTask.objects.get(name=services.SCHEDULE_NAME)
-    assert task.task == "scraping.tasks.scheduled_scrape" and task.enabled and task.interval.every == 90
+    assert task.task == "scraping.scheduled_scrape" and task.enabled and task.interval.every == 90
     user_client = APIClient()
     user_client.force_authenticate(user)
     assert user_client.get("/api/v1/scraping/schedule").json()["enabled"] is True
@@ -269,3 +269,41 @@ def test_staff_set_the_schedule_from_the_page(client, user, staff_user, companie
     response = client.post("/scraping/schedule", {"every_minutes": "soon"}, follow=True)
     assert "Schedule not saved" in response.content.decode()
     assert PeriodicTask.objects.get(name=services.SCHEDULE_NAME).enabled is True
+
+
+def test_the_rename_migration_moves_stored_schedules_to_the_new_task_name():
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    migration = importlib.import_module("scraping.migrations.0003_rename_scheduled_scrape_task")
+    interval = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.MINUTES)
+    old = PeriodicTask.objects.create(name="old schedule", task="scraping.tasks.scheduled_scrape", interval=interval)
+    other = PeriodicTask.objects.create(name="other", task="tracker.tasks.send_followup_due", interval=interval)
+    migration.rename(migration.OLD, migration.NEW)(apps, None)
+    assert PeriodicTask.objects.get(pk=old.pk).task == "scraping.scheduled_scrape"
+    assert PeriodicTask.objects.get(pk=other.pk).task == "tracker.tasks.send_followup_due"
+    from scraping.tasks import scheduled_scrape
+
+    assert scheduled_scrape.name == "scraping.scheduled_scrape"
+
+
+def test_admin_saves_companies_through_the_service_and_runs_and_postings_are_read_only(client, staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    response = client.post("/admin/scraping/company/add/", {"name": "Careers Inc", "source": "jsonld", "career_url": "", "board_token": "", "active": "on"})
+    assert response.status_code == 200 and not Company.objects.filter(name="Careers Inc").exists()
+    assert "needs its career-page URL" in response.content.decode()
+    response = client.post("/admin/scraping/company/add/", {"name": "Careers Inc", "source": "jsonld", "career_url": "https://careers.example/jobs", "board_token": "", "active": "on"})
+    assert response.status_code == 302 and Company.objects.filter(name="Careers Inc").exists()
+    run = ScrapeRun.objects.create(status="completed")
+    posting = JobPosting.objects.create(company=Company.objects.get(name="Careers Inc"), external_id="1", title="Engineer")
+    assert client.get("/admin/scraping/jobposting/add/").status_code == 403
+    assert client.post(f"/admin/scraping/jobposting/{posting.pk}/change/", {"title": "Changed"}).status_code == 403
+    assert client.get(f"/admin/scraping/jobposting/{posting.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/scraping/scraperun/{run.pk}/delete/").status_code == 403
+    active = services.start_run(None, [posting.company_id])
+    client.post("/admin/scraping/scraperun/", {"action": "delete_finished", "_selected_action": [run.pk, active.pk]})
+    assert list(ScrapeRun.objects.values_list("pk", flat=True)) == [active.pk]  # the active run stays

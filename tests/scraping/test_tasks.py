@@ -47,11 +47,11 @@ def test_a_run_scrapes_every_source_and_completes(live_boards):
     for company, _ in made:
         postings = JobPosting.objects.filter(company=company)
         assert postings.count() == 3 and all(p.active and p.title and p.description for p in postings)
-    # live events: global, on their channels, with the websocket spec's job.created keys
-    created = Event.objects.filter(type="job.created")
+    # live events: global, on their channels; a scraped posting is a posting.created (job.created is the tracker's)
+    created = Event.objects.filter(type="posting.created")
     assert created.count() == 12 and {e.channel for e in created} == {"jobs"}
     assert all(e.user_id is None for e in created)
-    assert set(created.first().data) == {"job_id", "company", "job_title", "location", "source"}
+    assert set(created.first().data) == {"posting_id", "company", "job_title", "location", "source"}
     updates = Event.objects.filter(type="scraping.run_updated", data__run_id=run.pk)
     assert [e.data["status"] for e in updates][-1] == "completed"
     assert Event.objects.filter(type="scraping.company_updated", data__status="completed").count() == 4
@@ -98,7 +98,7 @@ def test_rescraping_dedupes_refreshes_and_retires_vanished_postings(live_boards)
     assert (first.jobs_found, first.jobs_new) == (3, 3)
     seen_first = {p.external_id: p.last_seen for p in JobPosting.objects.filter(company=company)}
     jobs = live_boards.boards[("lever", token)]
-    from scraping.testing import lever_posting
+    from devtools.career_boards import lever_posting
 
     live_boards.set_jobs("lever", token, jobs[1:] + [lever_posting(token, 99)])  # one gone, one new
     second = wait_for_run(services.start_run(None).pk)
@@ -108,7 +108,7 @@ def test_rescraping_dedupes_refreshes_and_retires_vanished_postings(live_boards)
     assert [p.active for p in postings.values()].count(True) == 3
     assert not postings[jobs[0]["id"]].active
     assert all(postings[j["id"]].last_seen > seen_first[j["id"]] for j in jobs[1:])
-    assert Event.objects.filter(type="job.created").count() == 4
+    assert Event.objects.filter(type="posting.created").count() == 4
 
 
 def test_a_run_past_its_timeout_fails_with_what_it_got_saved(live_boards, scraping_settings):

@@ -1,4 +1,6 @@
-"""Create the staff superuser and the demo user (with profile and bot token) if missing."""
+"""Create the staff superuser and the demo user (with profile and bot token) if missing.
+
+Demo scraping companies are `make run`'s business: devtools/demo.py."""
 import os
 
 from django.contrib.auth import get_user_model
@@ -44,20 +46,8 @@ class Command(BaseCommand):
             token_file.write_text(raw + "\n")
             token_file.chmod(0o600)
             self.stdout.write(f"Created demo user demo / {demo_password} with a bot token (saved in {token_file})")
-        boards = os.environ.get("JOBELIX_DEMO_BOARDS_URL")
-        if boards:
-            self.seed_demo_companies(boards)
         self.stdout.write(
             "Log in as admin (staff) or demo at /login/ — passwords from JOBELIX_ADMIN_PASSWORD / "
             "JOBELIX_DEMO_PASSWORD, default admin / demo. Demo bot token: .jobelix/demo-bot-token.txt"
         )
 
-    def seed_demo_companies(self, boards_url):
-        """Career pages served by `make run`'s demo board server, so Start scraping has work."""
-        from scraping.models import Company
-
-        for i in range(4):
-            Company.objects.get_or_create(
-                name=f"Demo Company {i + 1}",
-                defaults={"source": Company.Source.JSONLD, "career_url": f"{boards_url}/careers/jsonld-co{i}"},
-            )

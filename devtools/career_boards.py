@@ -1,8 +1,8 @@
-"""A fake of the public job boards on loopback, for tests, the benchmark and local demos.
+"""Fake public job boards and career pages on loopback, for tests, the benchmark and `make run`.
 
 `BoardServer` serves Greenhouse, Lever and Ashby board APIs and JSON-LD career
-pages, with payloads written in each provider's real field names, from one
-threaded stdlib HTTP server. Switches make a company broken, rate limited
+pages, with payloads written in each provider's real field names, on a
+`devtools.loopback.LoopbackServer`. Switches make a company broken, rate limited
 (429 with Retry-After) or slow, and set robots.txt. Point the scraper at it
 with the base-URL settings in `server.settings()`.
 
@@ -10,7 +10,8 @@ with the base-URL settings in `server.settings()`.
         boards.add_company("greenhouse", "acme", count=5)
         boards.break_company("acme")
 
-Run `python -m scraping.testing --companies 20` to serve a demo board.
+`python -m devtools.career_boards --companies 20` serves a demo board
+(`make run` starts one for its demo companies, see devtools/demo.py).
 """
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ import time
 import uuid
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from typing import Any
+
+from devtools.loopback import LoopbackServer, Reply, Request
 
 SOURCES = ("greenhouse", "lever", "ashby", "jsonld")
 
@@ -160,10 +163,10 @@ def jsonld_posting(token: str, n: int) -> dict:
     return posting
 
 
-BUILDERS = {"greenhouse": greenhouse_job, "lever": lever_posting, "ashby": ashby_job, "jsonld": jsonld_posting}
+BUILDERS: dict[str, Callable[[str, int], dict]] = {"greenhouse": greenhouse_job, "lever": lever_posting, "ashby": ashby_job, "jsonld": jsonld_posting}
 
 
-def _ld_page(title: str, blocks: list) -> bytes:
+def _ld_page(title: str, blocks: list[dict[str, Any]]) -> bytes:
     scripts = "\n".join(
         '<script type="application/ld+json">' + json.dumps(b).replace("</", "<\\/") + "</script>" for b in blocks
     )
@@ -171,7 +174,7 @@ def _ld_page(title: str, blocks: list) -> bytes:
 
 
 class BoardServer:
-    """Threaded HTTP server on loopback faking the job boards; see the module docstring."""
+    """Fake job boards on a loopback server; see the module docstring."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._lock = threading.Lock()
@@ -182,37 +185,34 @@ class BoardServer:
         self.delays: dict[str, float] = {}
         self.listing_pages: set[str] = set()
         self.robots_txt: str | None = None
-        self.hits: Counter = Counter()
+        self.hits: Counter[str] = Counter()
         self.user_agents: set[str] = set()
         self.arrivals: list[tuple[float, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.board = self
-        self._thread: threading.Thread | None = None
+        self.server = LoopbackServer(self._handle, host, port)
 
     # ---- lifecycle ----------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.server.url
 
     def start(self) -> BoardServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="board-server", daemon=True)
-        self._thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._closing.set()  # slow answers stop waiting
+        self.server.stop()
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
 
     def __enter__(self) -> BoardServer:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def settings(self) -> dict[str, str]:
@@ -228,13 +228,14 @@ class BoardServer:
         """What a Company stores for this board: the token, or the career-page URL for JSON-LD."""
         return self.career_url(token) if source == "jsonld" else token
 
-    def company_fields(self, source: str, token: str) -> dict:
+    def company_fields(self, source: str, token: str) -> dict[str, str]:
         """The `Company` fields (source, board_token, career_url) that point at this board."""
         ref = self.ref(source, token)
         jsonld = source == "jsonld"
         return {"source": source, "board_token": "" if jsonld else ref, "career_url": ref if jsonld else ""}
 
-    def add_company(self, source: str, token: str, count: int = 3, *, start: int = 0, listing: bool = False) -> list[dict]:
+    def add_company(self, source: str, token: str, count: int = 3, *, start: int = 0,
+                    listing: bool = False) -> list[dict]:
         """Serve a board of `count` generated jobs (numbered from `start`); returns the raw jobs."""
         jobs = [BUILDERS[source](token, n) for n in range(start, start + count)]
         self.set_jobs(source, token, jobs)
@@ -248,10 +249,6 @@ class BoardServer:
             raise ValueError(f"unknown source {source!r}")
         with self._lock:
             self.boards[(source, token)] = list(jobs)
-
-    def remove_company(self, source: str, token: str) -> None:
-        with self._lock:
-            self.boards.pop((source, token), None)
 
     # ---- switches -----------------------------------------------------
 
@@ -270,20 +267,21 @@ class BoardServer:
         with self._lock:
             self.delays[token] = seconds
 
-    def heal(self, token: str) -> None:
-        with self._lock:
-            self.broken.pop(token, None)
-            self.rate_limited.pop(token, None)
-            self.delays.pop(token, None)
-
     # ---- request handling --------------------------------------------
 
+    def _handle(self, request: Request) -> Reply:
+        if request.method not in ("GET", "HEAD"):
+            return Reply.text("method not allowed", 405)
+        user_agent = next((v for k, v in request.headers.items() if k.lower() == "user-agent"), "")
+        status, headers, body = self.respond(request.path, user_agent)
+        return Reply(status, body, headers)
+
     def respond(self, path: str, user_agent: str) -> tuple[int, dict[str, str], bytes]:
-        """Status, headers and body for a GET of `path` (called by the handler threads)."""
+        """Status, headers and body for a GET of `path` (called by the server's threads)."""
         with self._lock:
-            self.hits[urlsplit(path).path] += 1
+            self.hits[path] += 1
             self.user_agents.add(user_agent)
-            self.arrivals.append((time.monotonic(), urlsplit(path).path))
+            self.arrivals.append((time.monotonic(), path))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -293,7 +291,7 @@ class BoardServer:
                 self.in_flight -= 1
 
     def _respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
-        parts = [p for p in urlsplit(path).path.split("/") if p]
+        parts = [p for p in path.split("/") if p]
         if parts == ["robots.txt"]:
             if self.robots_txt is None:
                 return 404, {"Content-Type": "text/plain"}, b"not found"
@@ -340,7 +338,9 @@ class BoardServer:
             return "jsonld", parts[1], parts[3]
         return None
 
-    def _payload(self, source, token, jobs, job_page, listing):
+    @staticmethod
+    def _payload(source: str, token: str, jobs: list[dict], job_page: str | None,
+                 listing: bool) -> tuple[int, dict[str, str], bytes]:
         as_json = {"Content-Type": "application/json; charset=utf-8"}
         if source == "greenhouse":
             return 200, as_json, json.dumps({"jobs": jobs, "meta": {"total": len(jobs)}}).encode()
@@ -359,31 +359,13 @@ class BoardServer:
                 {"@type": "ListItem", "position": i + 1, "url": f"/careers/{token}/jobs/{j['identifier']['value']}"}
                 for i, j in enumerate(jobs)
             ]
-            return 200, as_html, _ld_page(f"{token} careers", [{"@context": "https://schema.org", "@type": "ItemList", "itemListElement": items}])
+            listing_block = {"@context": "https://schema.org", "@type": "ItemList", "itemListElement": items}
+            return 200, as_html, _ld_page(f"{token} careers", [listing_block])
         return 200, as_html, _ld_page(f"{token} careers", [{"@context": "https://schema.org", "@graph": jobs}])
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FixtureBoards/1.0"
-
-    def do_GET(self):
-        status, headers, body = self.server.board.respond(self.path, self.headers.get("User-Agent", ""))
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format, *args):  # quiet
-        pass
-
-
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Serve demo boards: `--companies` companies per source, named `<source>-co<N>`."""
     parser = argparse.ArgumentParser(description="Serve fake job boards on loopback.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--companies", type=int, default=8, help="companies per source")
@@ -393,11 +375,11 @@ def main(argv=None) -> None:
     for source in SOURCES:
         for i in range(args.companies):
             server.add_company(source, f"{source}-co{i}", count=args.jobs)
-    print(f"Serving fake boards at {server.url}; set:")
+    print(f"Serving fake boards at {server.url}; set:", flush=True)
     for key, value in server.settings().items():
-        print(f"  {key}={value}")
-    print(f"JSON-LD career pages: {server.career_url('jsonld-co0')} ...")
-    server._httpd.serve_forever()
+        print(f"  {key}={value}", flush=True)
+    print(f"JSON-LD career pages: {server.career_url('jsonld-co0')} ...", flush=True)
+    server.serve_forever()
 
 
 if __name__ == "__main__":
