@@ -12,7 +12,10 @@ Reporting must never break the work it reports on, so no method raises: each ret
 True when the server accepted the update and False otherwise (the reason is kept in
 ``last_error``). The server treats a repeated update as a no-op, which makes retrying
 safe: network errors, timeouts, 429 and 5xx answers are retried with exponential
-backoff; other 4xx answers (bad token, impossible transition) are final.
+backoff; other 4xx answers (bad token, impossible transition) are final. A worker
+is not a user's bot loop, and a lost "completed" would leave the job open, so
+updates are retried even while the server looks down (``Retry.while_down``).
+The transport is :class:`bot.http_client.JsonClient`.
 
 This module imports nothing from Django: it runs on machines without the project.
 """
@@ -26,13 +29,13 @@ from typing import Any
 
 import requests
 
+from .http_client import JsonClient, Retry
+
 __all__ = ["ProgressReporter", "UPDATE_PROGRESS_PATH"]
 
 UPDATE_PROGRESS_PATH = "/api/worker/update-progress"
 
 logger = logging.getLogger(__name__)
-
-_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class ProgressReporter:
@@ -55,13 +58,10 @@ class ProgressReporter:
         self.max_retries = max(0, int(max_retries))
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self._session = session or requests.Session()
-        self._headers = {
-            "Authorization": f"Bearer {worker_token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        self._sleep = sleep
+        self._http = JsonClient(
+            base_url, worker_token, timeout=timeout, session=session, sleep=sleep, logger=logger,
+            retry=Retry(retries=self.max_retries, backoff=backoff, max_backoff=max_backoff, while_down=True),
+        )
         self.last_error: str | None = None
         self.last_response: dict | None = None
 
@@ -135,41 +135,21 @@ class ProgressReporter:
     # -- transport -------------------------------------------------------------------
 
     def send(self, payload: dict) -> bool:
-        """POST one update; retry what may succeed later; never raise."""
+        """POST one update; retry what may succeed later; never raise.
+
+        Retried: the server takes a repeated update as a no-op (same status,
+        counters that do not go down), so a retry after a lost answer is harmless.
+        """
         try:
             body = {key: _wire_value(value) for key, value in payload.items()}
         except Exception as exc:  # a caller passed something unserialisable
             return self._give_up(f"bad payload: {exc}")
-        attempt = 0
-        while True:
-            retryable, error = self._post_once(body)
-            if error is None:
-                self.last_error = None
-                return True
-            if not retryable or attempt >= self.max_retries:
-                return self._give_up(error)
-            delay = min(self.max_backoff, self.backoff * (2**attempt))
-            logger.info("progress update failed (%s); retry %d in %.2fs", error, attempt + 1, delay)
-            attempt += 1
-            self._sleep(delay)
-
-    def _post_once(self, body: dict) -> tuple[bool, str | None]:
-        """Return (retryable, error); error None means accepted."""
-        try:
-            response = self._session.post(self.url, json=body, headers=self._headers, timeout=self.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            return True, f"network error: {exc.__class__.__name__}: {exc}"
-        except Exception as exc:  # invalid URL, TLS setup and the like: retrying won't help
-            return False, f"request error: {exc.__class__.__name__}: {exc}"
-        try:
-            self.last_response = response.json()
-        except ValueError:
-            self.last_response = None
-        if 200 <= response.status_code < 300:
-            return False, None
-        detail = (self.last_response or {}).get("error") if isinstance(self.last_response, dict) else None
-        error = f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
-        return response.status_code in _RETRYABLE_STATUS, error
+        result = self._http.call("POST", UPDATE_PROGRESS_PATH, body, idempotent=True)
+        self.last_response = result.data if result.answered else None
+        if result.ok:
+            self.last_error = None
+            return True
+        return self._give_up(result.error or "unknown error")
 
     def _give_up(self, error: str) -> bool:
         self.last_error = error
@@ -177,10 +157,7 @@ class ProgressReporter:
         return False
 
     def close(self) -> None:
-        try:
-            self._session.close()
-        except Exception:
-            pass
+        self._http.close()
 
     def __enter__(self) -> ProgressReporter:
         return self

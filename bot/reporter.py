@@ -2,7 +2,9 @@
 
 The bot runs on the user's machine, far from the server, so everything here is
 built to never take the bot down: every HTTP call has a 10 s timeout, every error
-is logged and turned into a ``False`` return, and nothing raises.
+is logged and turned into a ``False`` return, and nothing raises. The transport
+(timeouts, retries, the Bearer header, the JSON error body) is
+:class:`bot.http_client.JsonClient`; which call may be retried is said per method.
 
 Wire format: docs/bot-sessions.md (``/api/autoapply/bot/{start,heartbeat,complete}``).
 This module imports nothing from Django: the bot ships without the server.
@@ -16,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-import requests
+from .http_client import JsonClient, Result, Retry
 
 logger = logging.getLogger("bot.reporter")
 
@@ -24,6 +26,14 @@ DEFAULT_API_URL = "http://127.0.0.1:8000"
 DEFAULT_HEARTBEAT_INTERVAL = 45.0
 REQUEST_TIMEOUT = 10
 STAT_KEYS = ("jobs_found", "jobs_applied", "jobs_failed", "credits_used")
+# One quick retry: the bot loop waits for these calls, and the next heartbeat carries the same news anyway.
+STATUS_RETRY = Retry(retries=1, backoff=0.5)
+# The periodic heartbeat tries again next interval: no retry inside one.
+NO_RETRY = Retry(retries=0)
+
+START_PATH = "/api/autoapply/bot/start"
+HEARTBEAT_PATH = "/api/autoapply/bot/heartbeat"
+COMPLETE_PATH = "/api/autoapply/bot/complete"
 
 
 def heartbeat_interval_from_env(default: float = DEFAULT_HEARTBEAT_INTERVAL) -> float:
@@ -67,6 +77,8 @@ class StatusReporter:
         self.last_details: dict[str, Any] | None = None
         self.last_heartbeat_at: float | None = None  # time.monotonic() of the last success
         self._last_attempt_at: float | None = None  # of the last heartbeat sent, even if it failed
+        # The token goes in the body (the spec) and as a Bearer header (JsonClient); the server takes either.
+        self._http = JsonClient(self.base_url, api_token, timeout=REQUEST_TIMEOUT, retry=STATUS_RETRY, logger=logger)
         # One lock for counters and HTTP calls: heartbeats from the background
         # thread and the main loop go out one at a time, in order.
         self._lock = threading.RLock()
@@ -75,43 +87,28 @@ class StatusReporter:
 
     # -- HTTP ---------------------------------------------------------------
 
-    def _post(self, path: str, payload: dict[str, Any]) -> requests.Response | None:
-        """POST JSON; None on any network error (logged, never raised)."""
-        try:
-            return requests.post(f"{self.base_url}{path}", json=payload, timeout=REQUEST_TIMEOUT)
-        except Exception as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            logger.warning("[Status] POST %s failed: %s", path, self.last_error)
-            return None
-
-    @staticmethod
-    def _json(response: requests.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except Exception:
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def _note_failure(self, what: str, response: requests.Response) -> None:
-        data = self._json(response)
-        self.last_error = f"{response.status_code}: {data.get('error') or response.text[:200]}"
+    def _failed(self, what: str, result: Result) -> bool:
+        """Keep and log why a call failed ("409: <error>", or the network error); always False."""
+        self.last_error = f"{result.status}: {result.detail}" if result.answered else result.error
         logger.warning("[Status] %s failed: %s", what, self.last_error)
+        return False
 
     # -- lifecycle ------------------------------------------------------------
 
     def start_session(self, bot_version: str, platform: str) -> bool:
-        """Open a session on the server (status ``starting``); True on success."""
+        """Open a session on the server (status ``starting``); True on success.
+
+        Never retried: if an answer got lost after the server opened the session,
+        a second start would meet that session as "already running" (409).
+        """
         try:
             with self._lock:
-                response = self._post("/api/autoapply/bot/start", {
+                result = self._http.call("POST", START_PATH, {
                     "token": self.token, "bot_version": bot_version, "platform": platform,
-                })
-                if response is None:
-                    return False
-                if response.status_code != 200:
-                    self._note_failure("start", response)
-                    return False
-                session_id = self._json(response).get("session_id")
+                }, idempotent=False)
+                if not result.ok:
+                    return self._failed("start", result)
+                session_id = result.body.get("session_id")
                 if not session_id:
                     self.last_error = "start: no session_id in the answer"
                     logger.warning("[Status] %s", self.last_error)
@@ -131,7 +128,12 @@ class StatusReporter:
 
         A 409 ``{"stopped": true}`` sets :attr:`stopped` (the user pressed Stop);
         any other 409 means the session is over and sets :attr:`finished`.
+        Retried once on a blip: a heartbeat carries the whole state (activity,
+        stats that never go down), so the server taking it twice changes nothing.
         """
+        return self._heartbeat(activity, details, STATUS_RETRY)
+
+    def _heartbeat(self, activity: str, details: dict[str, Any] | None, retry: Retry) -> bool:
         try:
             with self._lock:
                 self.last_activity = activity
@@ -150,20 +152,17 @@ class StatusReporter:
                 if details is not None:
                     payload["details"] = details
                 self._last_attempt_at = time.monotonic()
-                response = self._post("/api/autoapply/bot/heartbeat", payload)
-                if response is None:
-                    return False
-                if response.status_code == 200:
+                result = self._http.call("POST", HEARTBEAT_PATH, payload, idempotent=True, retry=retry)
+                if result.ok:
                     self.last_heartbeat_at = time.monotonic()
                     logger.info("[Status] Heartbeat sent: %s", activity)
                     return True
-                if response.status_code == 409:
+                if result.status == 409:
                     self.finished = True
-                    if self._json(response).get("stopped"):
+                    if result.body.get("stopped"):
                         self.stopped = True
                         logger.info("[Status] Session stopped by user - the bot should terminate")
-                self._note_failure(f"heartbeat {activity}", response)
-                return False
+                return self._failed(f"heartbeat {activity}", result)
         except Exception as exc:
             self.last_error = str(exc)
             logger.warning("[Status] heartbeat failed: %s", exc)
@@ -173,24 +172,24 @@ class StatusReporter:
         """Close the session as completed/failed (``stopped`` if the user stopped it).
 
         Also stops the periodic heartbeat thread. True when the server accepted it.
+        Retried once on a blip: the server refuses a second completion (409), so
+        a retry can never finish a session twice; a 409 on the retry means the
+        first attempt got through and only its answer was lost.
         """
         self.stop_periodic_heartbeat()
         try:
             with self._lock:
                 if not self.session_id:
                     return False
-                response = self._post("/api/autoapply/bot/complete", {
+                result = self._http.call("POST", COMPLETE_PATH, {
                     "token": self.token,
                     "session_id": self.session_id,
                     "success": bool(success),
                     "error_message": error_message,
                     "final_stats": dict(self.stats),
-                })
-                if response is None:
-                    return False
-                if response.status_code != 200:
-                    self._note_failure("complete", response)
-                    return False
+                }, idempotent=True)
+                if not result.ok and not (result.status == 409 and result.attempts > 1):
+                    return self._failed("complete", result)
                 self.finished = True
                 logger.info("[Status] Session completed: %s", "success" if success else "failed")
                 return True
@@ -264,7 +263,7 @@ class StatusReporter:
             last = self._last_attempt_at or started
             if time.monotonic() - last < interval:
                 continue
-            self.send_heartbeat(self.last_activity, self.last_details)
+            self._heartbeat(self.last_activity, self.last_details, NO_RETRY)
 
     # -- convenience --------------------------------------------------------------
 
@@ -273,3 +272,4 @@ class StatusReporter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.stop_periodic_heartbeat()
+        self._http.close()

@@ -23,6 +23,7 @@ from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from ..http_client import iso
 from .jobs import DEMO_EMAIL, DEMO_PASSWORD, FAIL_ON_SUBMIT, JOBS, JOBS_BY_ID, SLOW_APPLY, SandboxJob, search
 
 COOKIE = "sandbox_session"
@@ -279,7 +280,7 @@ class BoardHandler(BaseHTTPRequestHandler):
         record = {
             "job_id": job.id, "job_title": job.title, "company": job.company, "account": account,
             "answers": {k: v for k, v in values.items() if k != "job_id"}, "resume": resume_info,
-            "at": datetime.now(UTC).isoformat(),
+            "at": iso(datetime.now(UTC)),
         }
         with self.state.lock:
             if errors:

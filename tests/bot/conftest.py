@@ -1,4 +1,5 @@
-"""Fixtures for the bot's tests: the sandbox board, a recording reporter, profiles, a fake model server.
+"""Fixtures for the bot's tests: the sandbox board, a recording reporter, profiles, a fake model server
+(devtools.fake_llm).
 
 The recording reporter stands in for bot.reporter.StatusReporter where a test
 looks at the exact activity sequence; the end-to-end tests use the real one
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox import SandboxBoard
+from devtools.fake_llm import FakeModel
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -118,42 +119,6 @@ def write_profile(tmp_path):
         return path
 
     return write
-
-
-class FakeModel:
-    """An OpenAI-compatible chat endpoint on loopback (the outside world: a model provider)."""
-
-    def __init__(self, reply: str = "I love building reliable Django services.", status: int = 200):
-        self.reply = reply
-        self.status = status
-        self.requests: list[dict] = []
-        model = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                model.requests.append({"path": self.path, "body": body,
-                                       "authorization": self.headers.get("Authorization")})
-                payload = {"id": "chatcmpl-1", "object": "chat.completion", "model": body.get("model"),
-                           "choices": [{"index": 0, "finish_reason": "stop",
-                                        "message": {"role": "assistant", "content": model.reply}}]}
-                data = json.dumps(payload if model.status == 200 else {"error": "overloaded"}).encode()
-                self.send_response(model.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

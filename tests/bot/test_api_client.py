@@ -1,13 +1,12 @@
 """The server client never crashes the bot: dead server, errors and odd answers all come back as None/False."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.api import JobelixAPI, normalize_url
 from bot.sites.base import JobDetails
+from devtools.loopback import LoopbackServer, Reply, Request
 
 JOB = JobDetails(id="1001", url="http://127.0.0.1:8765/jobs/1001", title="Backend Engineer",
                  company="Acme Analytics", location="Remote", description="Django APIs", skills=["Python"])
@@ -19,37 +18,21 @@ class OddServer:
     def __init__(self):
         self.routes: dict[tuple[str, str], tuple[int, str]] = {}
         self.seen: list[tuple[str, str, dict | None, str | None]] = []
-        server = self
+        self.server = LoopbackServer(self._answer).start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                server.seen.append((self.command, self.path, body, self.headers.get("Authorization")))
-                status, text = server.routes.get((self.command, self.path), (404, '{"error": "not found"}'))
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _answer(self, request: Request) -> Reply:
+        body = request.json() if request.body else None
+        self.seen.append((request.method, request.path, body, request.headers.get("Authorization")))
+        status, text = self.routes.get((request.method, request.path), (404, '{"error": "not found"}'))
+        return Reply.text(text, status, "application/json")
 
 
 @pytest.fixture
 def odd_server():
     server = OddServer()
     yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    server.server.stop()
 
 
 def test_dead_server_gives_none_and_a_reason():

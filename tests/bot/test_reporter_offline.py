@@ -4,15 +4,14 @@ These need no Django: the reporter ships with the bot, on the user's machine.
 The server's own behaviour is covered in tests/sessions_app against a live daphne.
 """
 
-import http.server
 import socket
-import threading
 import time
 
 import pytest
 
 from bot import reporter as reporter_module
 from bot.reporter import StatusReporter
+from devtools.loopback import LoopbackServer, Reply, Request
 
 
 def _closed_port() -> int:
@@ -32,26 +31,12 @@ def broken_proxy():
     """A loopback 'proxy' answering every POST with an HTML 502, counting the calls."""
     calls = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            calls.append((self.path, self.rfile.read(length)))
-            body = b"<html>Bad gateway</html>"
-            self.send_response(502)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def handle(request: Request) -> Reply:
+        calls.append((request.path, request.body))
+        return Reply.html("<html>Bad gateway</html>", 502)
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", calls
-    server.shutdown()
-    server.server_close()
+    with LoopbackServer(handle) as server:
+        yield server.url, calls
 
 
 def test_dead_server_every_call_returns_false_without_raising(dead_server_url):

@@ -4,15 +4,13 @@ The server here is a loopback stand-in for an unreliable network (it answers 503
 connections); the reporter against the real endpoint is in test_progress_live.py.
 """
 
-import json
 import socket
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.progress import UPDATE_PROGRESS_PATH, ProgressReporter
+from devtools.loopback import LoopbackServer, Reply, Request
 
 
 class FlakyServer:
@@ -21,36 +19,19 @@ class FlakyServer:
     def __init__(self, script=()):
         self.script = list(script)
         self.requests = []
-        server = self
+        self.server = LoopbackServer(self._answer).start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                server.requests.append(
-                    {"path": self.path, "auth": self.headers.get("Authorization"), "body": json.loads(self.rfile.read(length))}
-                )
-                status = server.script.pop(0) if server.script else 200
-                if status == "drop":
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                payload = json.dumps({"success": True} if status < 400 else {"error": f"scripted {status}"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+    def _answer(self, request: Request) -> Reply:
+        self.requests.append({"path": request.path, "auth": request.headers.get("Authorization"),
+                              "body": request.json()})
+        status = self.script.pop(0) if self.script else 200
+        if status == "drop":
+            return Reply(drop=True)
+        return Reply.json({"success": True} if status < 400 else {"error": f"scripted {status}"}, status)
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
