@@ -23,6 +23,7 @@ This module imports nothing from Django: it runs on machines without the project
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,8 +44,8 @@ class ProgressReporter:
 
     def __init__(
         self,
-        base_url: str,
-        worker_token: str,
+        base_url: str | None = None,
+        worker_token: str | None = None,
         *,
         timeout: float = 10.0,
         max_retries: int = 3,
@@ -53,6 +54,12 @@ class ProgressReporter:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # A DirectoryBolt-style worker configures itself from its environment (the spec's names).
+        base_url = base_url or os.environ.get("API_URL", "")
+        worker_token = worker_token or os.environ.get("WORKER_AUTH_TOKEN", "")
+        if not base_url or not worker_token:
+            raise ValueError("ProgressReporter needs base_url and worker_token, or API_URL and "
+                             "WORKER_AUTH_TOKEN in the environment.")
         self.url = base_url.rstrip("/") + UPDATE_PROGRESS_PATH
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
@@ -114,6 +121,9 @@ class ProgressReporter:
         if current_target is not None:
             payload["current_target"] = current_target
         return self.send(payload)
+
+    # The spec's (TypeScript) name for report_progress, so its worker code ports line for line.
+    reportDirectoryProgress = report_progress
 
     def report_job_completed(self, job_id: Any, completed: int, failed: int) -> bool:
         return self.send({"job_id": job_id, "status": "completed", "completed": completed, "failed": failed})

@@ -118,3 +118,25 @@ def test_nonsense_url_or_payload_never_raises():
     reporter = ProgressReporter("not a url", "t", sleep=lambda s: None)
     assert reporter.report_job_started("x") is False
     assert reporter.last_error.startswith("request error")
+
+
+def test_configured_from_the_spec_environment_with_the_spec_method_name(flaky, monkeypatch):
+    """A DirectoryBolt-style worker drops in: API_URL + WORKER_AUTH_TOKEN, reportDirectoryProgress."""
+    server = flaky()
+    monkeypatch.setenv("API_URL", server.url)
+    monkeypatch.setenv("WORKER_AUTH_TOKEN", "tok-from-env")
+    reporter = ProgressReporter()
+    job_id = "test-job-123"
+    assert reporter.reportDirectoryProgress(job_id, 5, 0, "Facebook Business") is True
+    sent = server.requests[-1]
+    assert sent["auth"] == "Bearer tok-from-env"
+    assert sent["path"] == UPDATE_PROGRESS_PATH
+    assert sent["body"] == {"job_id": job_id, "status": "in_progress", "completed": 5, "failed": 0,
+                            "current_target": "Facebook Business"}
+
+
+def test_missing_configuration_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("API_URL", raising=False)
+    monkeypatch.delenv("WORKER_AUTH_TOKEN", raising=False)
+    with pytest.raises(ValueError, match="WORKER_AUTH_TOKEN"):
+        ProgressReporter()
