@@ -1,8 +1,8 @@
 """Shared plumbing for the bench/ scripts: servers, users, WebSocket clients, figures.
 
 The scripts run under `make bench` (jobelix.launch), which sets DATABASE_URL to a
-fresh migrated `jobelix_bench` database, REDIS_URL, and JOBELIX_TEST_RUN_ID (so
-the Redis key prefix is this run's own). Every loop here is bounded in count and
+fresh migrated `jobelix_bench` database, REDIS_URL, and REDIS_PREFIX (this run's
+own Redis key prefix). Every loop here is bounded in count and
 in time, every server is on 127.0.0.1 and is stopped when the script exits.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOG_DIR = BASE_DIR / ".jobelix" / "bench-logs"
 PYTHON = sys.executable
-RUN_TAG = os.environ.get("JOBELIX_TEST_RUN_ID", "bench") + secrets.token_hex(2)
+RUN_TAG = "bench" + secrets.token_hex(4)
 
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))

@@ -240,7 +240,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pool", type=int, default=int(os.environ.get("PEER_DB_POOL", "8")))
     args = parser.parse_args()
-    prefix = os.environ.get("REDIS_PREFIX") or f"jobelix-test-{os.environ.get('JOBELIX_TEST_RUN_ID', 'peer')}"
+    prefix = os.environ["REDIS_PREFIX"]
     app, setup = build_app(os.environ["DATABASE_URL"], os.environ["REDIS_URL"], prefix, args.pool)
     asyncio.run(setup())
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, lifespan="off")

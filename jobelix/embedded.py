@@ -92,9 +92,9 @@ class EmbeddedPostgres:
             _register_user(self.root)
         return self.url()
 
-    def url(self, database: str = DB_NAME) -> str:
+    def url(self) -> str:
         # A unix socket in pgdata: no TCP port to collide with anything else.
-        return f"postgresql://postgres@/{database}?host={self.pgdata}"
+        return f"postgresql://postgres@/{DB_NAME}?host={self.pgdata}"
 
     def _pg_ctl(self, args):
         from pgserver._commands import pg_ctl

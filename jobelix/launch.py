@@ -135,18 +135,21 @@ def run() -> int:
 
 
 def loopback_environment(run_id: str, allowed_hosts: str):
-    """Production-like settings (DEBUG off) served over plain HTTP on loopback, with a
-    run id that gives this run its own test database, Redis prefix and Celery queues."""
+    """Production-like settings (DEBUG off) served over plain HTTP on loopback, with this
+    run's own Redis key prefix, so its channel groups and Celery queues meet no other run's."""
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("HTTPS", "0")
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
-    os.environ["JOBELIX_TEST_RUN_ID"] = run_id
+    os.environ.setdefault("REDIS_PREFIX", f"jobelix-{run_id}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
 
 
 def test(pytest_args: list[str]) -> int:
-    loopback_environment(secrets.token_hex(4), "127.0.0.1,localhost,testserver")
+    run_id = secrets.token_hex(4)
+    loopback_environment(f"test-{run_id}", "127.0.0.1,localhost,testserver")
+    # The test runner creates and drops this database: one per run, beside the others on the server.
+    os.environ["DATABASE_TEST_NAME"] = f"test_jobelix_{run_id}"
     os.environ.setdefault("DB_CONN_MAX_AGE", "0")
     stoppers = start_services()
     try:

@@ -45,10 +45,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# One id per `make test` run keeps concurrent runs (and their Celery queues,
-# channel groups and test databases) apart on shared servers.
-TEST_RUN_ID = env("JOBELIX_TEST_RUN_ID", "")
-
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -115,8 +111,9 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
-if TEST_RUN_ID:
-    DATABASES["default"]["TEST"] = {"NAME": f"test_jobelix_{TEST_RUN_ID}"}
+# The database Django's test runner creates (default test_<NAME>); `make test` names one per run.
+if env("DATABASE_TEST_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env("DATABASE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -125,7 +122,8 @@ if not REDIS_URL:
         "REDIS_URL is not set. Use `make run` / `make test` (they start an embedded "
         "Redis) or point REDIS_URL at your Redis server."
     )
-REDIS_PREFIX = env("REDIS_PREFIX") or (f"jobelix-test-{TEST_RUN_ID}" if TEST_RUN_ID else "jobelix")
+# Key prefix of channel groups, presence and Celery queues (`make test` / `make bench` set one per run).
+REDIS_PREFIX = env("REDIS_PREFIX") or "jobelix"
 
 
 def _channel_layer_host(url):
@@ -229,7 +227,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "realtime-purge-old-events": {
-        "task": "realtime.tasks.purge_old_events",
+        "task": "realtime.purge_old_events",
         "schedule": 3600.0,
     },
     "sessions-reap-stale": {
@@ -237,11 +235,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "tracker-interview-reminders": {
-        "task": "tracker.tasks.send_interview_reminders",
+        "task": "tracker.send_interview_reminders",
         "schedule": 60.0,
     },
     "tracker-followup-due": {
-        "task": "tracker.tasks.send_followup_due",
+        "task": "tracker.send_followup_due",
         "schedule": 300.0,
     },
 }

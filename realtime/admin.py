@@ -4,16 +4,16 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from realtime import services
+from realtime import events, services
 from realtime.models import Event
 
 
 class BroadcastForm(forms.Form):
     type = forms.ChoiceField(
-        choices=[("system.notification", "Notification"), ("system.maintenance", "Maintenance notice")]
+        choices=[(events.SYSTEM_NOTIFICATION, "Notification"), (events.SYSTEM_MAINTENANCE, "Maintenance notice")]
     )
     message = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    severity = forms.ChoiceField(choices=[("info", "info"), ("warning", "warning"), ("critical", "critical")])
+    severity = forms.ChoiceField(choices=[(severity, severity) for severity in events.SEVERITIES])
     action_required = forms.BooleanField(required=False)
 
 

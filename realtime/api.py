@@ -1,14 +1,14 @@
 """GET /api/v1/events — the HTTP fallback: the same events, auth and isolation as the socket."""
-from django.contrib.auth import get_user_model
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import ApplicationError
 from realtime import channels as registry
-from realtime.selectors import replay
+from realtime.selectors import replay, watched_user_id
 
 MAX_LIMIT = 1000
 
@@ -39,17 +39,10 @@ class EventsView(APIView):
             try:
                 registry.validate(name, request.user)
             except registry.ChannelError as exc:
-                if exc.code == "forbidden_channel":
-                    raise PermissionDenied(str(exc))
-                raise ValidationError({"channels": [str(exc)]})
-        watched = request.user.id
-        wanted = params.get("user_id")
-        if wanted not in (None, "", str(request.user.id)):
-            if not request.user.is_staff:
-                raise PermissionDenied("user_id must be your own.")
-            watched = registry.parse_id(wanted)
-            if watched is None or not get_user_model().objects.filter(pk=watched).exists():
-                raise NotFound("No such user.")
+                if exc.status == 403:
+                    raise
+                raise _invalid("channels", str(exc))
+        watched = watched_user_id(request.user, params.get("user_id"))
         result = replay(watched, names, after, limit=min(max(limit, 1), MAX_LIMIT))
         return Response(
             {
@@ -61,11 +54,16 @@ class EventsView(APIView):
         )
 
 
-def _non_negative(params, name, default):
+def _invalid(field: str, message: str) -> ApplicationError:
+    """The API's validation error body: {"error": "Invalid input.", "fields": {field: [message]}}."""
+    return ApplicationError("Invalid input.", fields={field: [message]})
+
+
+def _non_negative(params: QueryDict, name: str, default: int) -> int:
     value = params.get(name)
     if value in (None, ""):
         return default
     number = registry.parse_id(value)
     if number is None:
-        raise ValidationError({name: ["Must be a non-negative integer."]})
+        raise _invalid(name, "Must be a non-negative integer.")
     return number

@@ -7,6 +7,8 @@ decided by its publisher, not by a list of channels.
 Staff may subscribe to `C:all`, the staff view, which joins `staff.C`: every
 user's events on C.
 """
+from core.errors import ApplicationError
+
 CHANNELS = (
     "jobs", "applications", "recommendations", "skills", "followups",
     "interviews", "system", "bot", "scraping", "submissions",
@@ -14,10 +16,11 @@ CHANNELS = (
 STAFF_SUFFIX = ":all"
 
 
-class ChannelError(ValueError):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
+class ChannelError(ApplicationError):
+    """A channel the user may not subscribe to; `code` is the socket's system.error code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message, code=code, status=403 if code == "forbidden_channel" else 400)
 
 
 def parse_id(value) -> int | None:

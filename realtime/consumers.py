@@ -16,19 +16,20 @@ import logging
 import secrets
 import time
 from collections import deque
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http.request import validate_host
 from redis.exceptions import RedisError
 
+from core.errors import ApplicationError
 from realtime import channels as registry
-from realtime import presence
-from realtime.models import envelope, iso
-from realtime.selectors import last_event_id, replay
+from realtime import events, presence
+from realtime.models import envelope
+from realtime.selectors import last_event_id, replay, watched_user_id
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +87,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.watched_id = user.id
         wanted = (query.get("user_id") or [None])[0]
         if wanted not in (None, "", str(user.id)):
-            if not user.is_staff:  # a user_id never grants access by itself
-                return await self.refuse(CLOSE_FORBIDDEN, subprotocol)
-            wanted_id = registry.parse_id(wanted)
-            if wanted_id is None or not await self.user_exists(wanted_id):
-                return await self.refuse(CLOSE_NOT_FOUND, subprotocol)
-            self.watched_id = wanted_id
+            try:  # a user_id never grants access by itself: staff only, and the user must exist
+                self.watched_id = await database_sync_to_async(watched_user_id)(user, wanted)
+            except ApplicationError as exc:
+                return await self.refuse(CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_NOT_FOUND, subprotocol)
 
         await self.accept(subprotocol)
         errors = []
@@ -104,18 +103,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # Groups are joined: anything newer than this reaches us live, or through refresh().
         # Read before the welcome, so whatever a client publishes after the welcome is ours.
         self.checkpoint = await database_sync_to_async(last_event_id)()
-        await self.send_message(
-            "system.connected",
-            {
-                "connection_id": self.connection_id,
-                "user_id": str(self.watched_id),
-                "channels": list(self.subscriptions),
-                "message": "Connected to WebSocket server",
-                "timestamp": iso_now(),
-            },
+        await self.send_frame(
+            events.SYSTEM_CONNECTED, events.connected(self.connection_id, self.watched_id, list(self.subscriptions))
         )
-        for exc in errors:
-            await self.send_error(exc.code, str(exc))
+        for error in errors:
+            await self.send_error(error.code, str(error))
         last = (query.get("last_event_id") or [None])[0]
         if last not in (None, ""):
             after = registry.parse_id(last)
@@ -140,10 +132,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         allowed = settings.ALLOWED_HOSTS or ([".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
         return validate_host(host, allowed)
 
-    @database_sync_to_async
-    def user_exists(self, user_id):
-        return get_user_model().objects.filter(pk=user_id).exists()
-
     # --- subscriptions ------------------------------------------------------
 
     async def join(self, name):
@@ -166,10 +154,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def replay_after(self, after: int):
         result = await database_sync_to_async(replay)(self.watched_id, list(self.subscriptions), after)
         if result.resync_required and not self.closed:
-            await self.send_message(
-                "system.resync_required",
-                {"last_event_id": result.last_event_id, "message": "Missed events are past the retention window; reload."},
-            )
+            await self.send_frame(events.SYSTEM_RESYNC_REQUIRED, events.resync_required(result.last_event_id))
             return
         for event in result.events:
             await self.send_event(event.envelope())
@@ -238,19 +223,17 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         except registry.ChannelError as exc:
             return await self.reject_input(exc.code, str(exc))
         await self.join(name)
-        await self.send_message(
-            "system.subscribed", {"channel": name, "subscriber_count": await presence.count(name)}
-        )
+        await self.send_frame(events.SYSTEM_SUBSCRIBED, events.subscribed(name, await presence.count(name)))
 
     async def action_unsubscribe(self, message):
         name = message.get("channel")
         if name not in self.subscriptions:
             return await self.reject_input("not_subscribed", f"Not subscribed to {str(name)[:50]!r}.")
         await self.leave(name)
-        await self.send_message("system.unsubscribed", {"channel": name})
+        await self.send_frame(events.SYSTEM_UNSUBSCRIBED, events.unsubscribed(name))
 
     async def action_list_channels(self, message):
-        await self.send_message("system.channels", {"channels": list(self.subscriptions)})
+        await self.send_frame(events.SYSTEM_CHANNELS, events.channel_list(list(self.subscriptions)))
 
     async def action_pong(self, message):
         self.last_pong = time.monotonic()
@@ -261,8 +244,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         """A live event from a Redis group (handler for type 'realtime.event')."""
         await self.send_event(message["event"])
 
-    async def send_event(self, event: dict):
-        event_id = event.get("id")
+    async def send_event(self, event: dict[str, Any]) -> None:
+        event_id: int = event["id"]
         if event_id in self.sent_ids or self.closed:
             return  # replayed already, or arrived through two groups
         self.sent_ids.add(event_id)
@@ -271,12 +254,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.sent_ids.discard(self.sent_order.popleft())
         await self.send(text_data=json.dumps(event))
 
-    async def send_message(self, type_, data):
+    async def send_frame(self, type_: str, data: dict[str, Any]) -> None:
+        """A protocol frame (events.py declares its type): `id` null, never logged."""
         if not self.closed:
             await self.send(text_data=json.dumps(envelope(None, type_, "system", data)))
 
-    async def send_error(self, code, message):
-        await self.send_message("system.error", {"code": code, "message": message})
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_frame(events.SYSTEM_ERROR, events.error(code, message))
 
     async def ping_loop(self):
         interval, timeout = settings.REALTIME_PING_INTERVAL, settings.REALTIME_PING_TIMEOUT
@@ -286,7 +270,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 self.closed = True
                 await self.close(code=CLOSE_PING_TIMEOUT)
                 return
-            await self.send_message("system.ping", {"timestamp": iso_now()})
+            await self.send_frame(events.SYSTEM_PING, events.ping())
             try:
                 await self.refresh()
             except Exception as exc:  # Redis or the database is down: try again next ping
@@ -318,9 +302,3 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.leave(name)
             except Exception:  # Redis gone: groups expire on their own
                 pass
-
-
-def iso_now():
-    from django.utils import timezone
-
-    return iso(timezone.now())

@@ -1,10 +1,13 @@
 """The event log: every event ever published, so clients can resume and poll."""
-import datetime
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+
+from core.wire import iso
 
 
 class Event(models.Model):
@@ -44,10 +47,8 @@ class PurgeMark(models.Model):
         return f"events purged up to #{self.purged_up_to}"
 
 
-def iso(dt) -> str:
-    return dt.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def envelope(event_id, type_, channel, data, when=None) -> dict:
+def envelope(
+    event_id: int | None, type_: str, channel: str, data: dict[str, Any], when: datetime | None = None
+) -> dict[str, Any]:
     """The wire format of every message: {"id", "type", "channel", "data", "timestamp"}."""
     return {"id": event_id, "type": type_, "channel": channel, "data": data, "timestamp": iso(when or timezone.now())}

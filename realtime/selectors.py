@@ -2,9 +2,11 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Max, Q
 
-from realtime.channels import base_channel, is_staff_view
+from core.errors import NotFound, PermissionDenied
+from realtime.channels import base_channel, is_staff_view, parse_id
 from realtime.models import Event, PurgeMark
 
 
@@ -18,6 +20,19 @@ def visible_events(user_id: int, channels) -> "Q":
     if staff:
         query |= Q(channel__in=staff)
     return query
+
+
+def watched_user_id(viewer, wanted: str | None) -> int:
+    """Whose events a socket or a poll shows: the viewer's own, or (staff only) those of
+    the existing user named by `user_id`. A user_id never grants access by itself."""
+    if wanted in (None, "", str(viewer.id)):
+        return viewer.id
+    if not viewer.is_staff:
+        raise PermissionDenied("user_id must be your own.")
+    watched = parse_id(wanted)
+    if watched is None or not get_user_model().objects.filter(pk=watched).exists():
+        raise NotFound("No such user.")
+    return watched
 
 
 @dataclass

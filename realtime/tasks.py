@@ -4,7 +4,7 @@ from django.conf import settings
 from realtime import services
 
 
-@shared_task(acks_late=True)
+@shared_task(name="realtime.purge_old_events")
 def purge_old_events() -> int:
     """Beat task: drop events past the retention window (idempotent)."""
     return services.purge_old_events(settings.REALTIME_RETENTION_HOURS)

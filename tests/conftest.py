@@ -1,8 +1,8 @@
 """Shared fixtures: real PostgreSQL, Redis, Celery worker, daphne and Chromium.
 
-`make test` starts (or joins) the embedded servers and sets JOBELIX_TEST_RUN_ID, which
-gives this run its own test database, Redis key prefix and Celery queues, so runs
-never see each other's messages. Processes started here (daphne, Celery, private
+`make test` starts (or joins) the embedded servers and gives this run its own test
+database (DATABASE_TEST_NAME) and Redis key prefix (REDIS_PREFIX: channel groups and
+Celery queues), so runs never see each other's messages. Processes started here (daphne, Celery, private
 Redis servers) point at the test database and are stopped at the end.
 """
 import json
@@ -207,9 +207,11 @@ def daphne_server(django_db_setup, django_db_blocker, process_dir):
 
 
 def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
+    from django.conf import settings
+
     from jobelix.celery import app
 
-    node = f"{name}-{os.environ.get('JOBELIX_TEST_RUN_ID', 'dev')}-{free_port()}@localhost"
+    node = f"{name}-{settings.REDIS_PREFIX}-{free_port()}@localhost"
     cmd = [
         sys.executable, "-m", "celery", "-A", "jobelix", "worker", "--pool", "threads", "--concurrency", "4",
         "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", node,

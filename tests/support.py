@@ -1,6 +1,9 @@
 """Small helpers shared by tests (fixtures live in conftest.py)."""
 import asyncio
+import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 CLEANUP_SECONDS = 10
 
@@ -25,3 +28,33 @@ def run_async(coro):
     Playwright keeps an event loop in the main thread, where asyncio.run refuses to start."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(_run_in_fresh_loop, coro).result()
+
+
+# --- the wire time format --------------------------------------------------------------
+
+TIME_KEY = re.compile(r"(_at|_date|timestamp)$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def time_strings(value: Any, key: str = "", path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) of every string in a JSON value that looks like a time: shaped like an ISO
+    datetime, or under a key ending in _at/_date/timestamp (a plain date there is a date, not a time)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from time_strings(item, str(name), f"{path}/{name}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from time_strings(item, key, f"{path}/{index}")
+    elif isinstance(value, str) and (
+        ISO_DATETIME.match(value) or (TIME_KEY.search(key) and not PLAIN_DATE.match(value))
+    ):
+        yield path or "<root>", value
+
+
+def wire_time_problems(value: Any, where: str = "") -> list[str]:
+    """Every time-looking string of a JSON value that is not in the wire format (core.wire)."""
+    from core.wire import is_wire_time
+
+    return [f"{where}{path}: {text!r} is not a wire time" for path, text in time_strings(value)
+            if not is_wire_time(text)]

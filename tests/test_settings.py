@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -15,14 +17,22 @@ PROBE = (
 )
 
 
-def probe(**env):
+RUN_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'test_db': settings.DATABASES['default'].get('TEST', {}).get('NAME'), "
+    "'prefix': settings.REDIS_PREFIX, 'layer': settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'], "
+    "'celery': settings.CELERY_BROKER_TRANSPORT_OPTIONS['global_keyprefix']}))"
+)
+
+
+def probe(code=PROBE, **env):
     base = {k: v for k, v in os.environ.items() if k not in {
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL", "HTTPS",
-        "JOBELIX_TEST_RUN_ID",
+        "REDIS_PREFIX", "DATABASE_TEST_NAME",
     }}
     base["DJANGO_SETTINGS_MODULE"] = "jobelix.settings"
     base.update(env)
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=BASE_DIR, env=base, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=base, capture_output=True, text=True)
 
 
 def test_values_come_from_the_environment():
@@ -61,3 +71,25 @@ def test_deploy_check_passes_with_debug_off():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_test_database_name_and_redis_prefix_come_from_the_environment():
+    servers = {"DEBUG": "1", "DATABASE_URL": "postgres://u@h/d", "REDIS_URL": "redis://h:1/0"}
+    given = probe(RUN_PROBE, **servers, DATABASE_TEST_NAME="test_jobelix_run1", REDIS_PREFIX="jobelix-run1")
+    assert given.returncode == 0, given.stderr
+    assert json.loads(given.stdout) == {
+        "test_db": "test_jobelix_run1", "prefix": "jobelix-run1", "layer": "jobelix-run1", "celery": "jobelix-run1:",
+    }
+    default = probe(RUN_PROBE, **servers)
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout) == {"test_db": None, "prefix": "jobelix", "layer": "jobelix", "celery": "jobelix:"}
+
+
+@pytest.mark.django_db
+def test_this_run_has_its_own_test_database_and_redis_prefix():
+    """`make test` (jobelix.launch) names both per run, so concurrent runs never meet."""
+    from django.conf import settings
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"] == os.environ["DATABASE_TEST_NAME"]
+    assert settings.REDIS_PREFIX == os.environ["REDIS_PREFIX"] != "jobelix"

@@ -36,7 +36,7 @@ for i in range(BOTS):
 
 def test_app_recovers_from_a_postgres_restart(start_daphne):
     # Under .jobelix/ (not pytest's 0700 tmp dirs): the server runs as the `pgserver` system user.
-    root = DATA_DIR / f"reliability-pg-{os.environ.get('JOBELIX_TEST_RUN_ID', os.getpid())}"
+    root = DATA_DIR / f"reliability-pg-{os.getpid()}"
     pg = EmbeddedPostgres(root=root)
     url = pg.start()
     try:
