@@ -11,15 +11,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.analysis_eval import evaluate, load_labelled_jobs  # noqa: E402
 from tracker.analysis import CandidateProfile, analyze_job, load_taxonomy  # noqa: E402
-from tracker.analysis.evaluation import evaluate, load_labelled_jobs  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
-    jobs = load_labelled_jobs(ROOT / "tests" / "fixtures" / "jobs")
+    jobs = load_labelled_jobs()
     load_taxonomy()
     result = evaluate(jobs)
     print(f"labelled jobs:      {len(jobs)}")

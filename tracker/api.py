@@ -1,13 +1,17 @@
 """Tracker REST API v1 (thin views: validation in serializers, writes in services,
 reads in selectors). Session or Bearer token (any scope) auth; every object is
-looked up within the caller's own data, so others' ids answer 404."""
+looked up within the caller's own data, so others' ids answer 404. Refusals are
+core.errors.ApplicationError, raised by services/selectors (or here for query
+parameters) and turned into the JSON body once, by core.api.json_error_handler."""
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import ApplicationError
 from tracker import selectors, services, tasks
+from tracker.ics import interview_ics
 from tracker.serializers import (
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -27,30 +31,32 @@ from tracker.serializers import (
 
 ERROR = inline_serializer("Error", {"error": serializers.CharField()})
 MAX_PAGE = 200
-
-
-def _error(exc: services.TrackerError) -> Response:
-    return Response({"error": exc.message, **exc.extra}, status=exc.status_code)
-
-
-def _not_found(what: str) -> Response:
-    return Response({"error": f"No such {what}."}, status=status.HTTP_404_NOT_FOUND)
-
-
 MAX_OFFSET = 10**9
+PAGE_ERROR = f"limit and offset must be integers (offset at most {MAX_OFFSET})."
 
 
 def _page(request, queryset, serializer_class) -> Response:
     try:
-        limit = max(1, min(MAX_PAGE, int(request.query_params.get("limit", 50))))
-        offset = max(0, int(request.query_params.get("offset", 0)))
-        if offset > MAX_OFFSET:
-            raise ValueError
+        limit = int(request.query_params.get("limit", 50))
+        offset = int(request.query_params.get("offset", 0))
     except ValueError:
-        return Response({"error": f"limit and offset must be integers (offset at most {MAX_OFFSET})."}, status=status.HTTP_400_BAD_REQUEST)
+        raise ApplicationError(PAGE_ERROR)
+    if offset > MAX_OFFSET:
+        raise ApplicationError(PAGE_ERROR)
+    limit, offset = max(1, min(MAX_PAGE, limit)), max(0, offset)
     items = list(queryset[offset:offset + limit])
     return Response({"count": queryset.count(), "limit": limit, "offset": offset,
                      "results": serializer_class(items, many=True).data})
+
+
+def _min_score(request) -> float | None:
+    value = request.query_params.get("min_score")
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ApplicationError("min_score must be a number.")
 
 
 def _valid(serializer_class, request, partial=False):
@@ -79,12 +85,9 @@ class JobListView(APIView):
     ], operation_id="jobs_list", responses=_paged("PagedJobs", JobListSerializer))
     def get(self, request):
         params = request.query_params
-        try:
-            jobs = selectors.jobs_for(request.user, recommendation=params.get("recommendation", ""),
-                                      min_score=params.get("min_score"), q=params.get("q", ""),
-                                      source=params.get("source", ""), status=params.get("status", ""))
-        except ValueError:
-            return Response({"error": "min_score must be a number."}, status=status.HTTP_400_BAD_REQUEST)
+        jobs = selectors.jobs_for(request.user, recommendation=params.get("recommendation", ""),
+                                  min_score=_min_score(request), q=params.get("q", ""),
+                                  source=params.get("source", ""), status=params.get("status", ""))
         return _page(request, jobs, JobListSerializer)
 
     @extend_schema(request=JobCreateSerializer, responses={
@@ -100,15 +103,11 @@ class JobDetailView(APIView):
 
     @extend_schema(responses={200: JobDetailSerializer, 404: ERROR})
     def get(self, request, job_id: int):
-        job = selectors.job_for(request.user, job_id)
-        return Response(JobDetailSerializer(job).data) if job else _not_found("job")
+        return Response(JobDetailSerializer(selectors.get_job(request.user, job_id)).data)
 
     @extend_schema(responses={204: None, 404: ERROR})
     def delete(self, request, job_id: int):
-        try:
-            services.delete_job(request.user, job_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        services.delete_job(request.user, job_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,10 +116,7 @@ class JobAnalyzeView(APIView):
 
     @extend_schema(request=None, responses={202: JobListSerializer, 404: ERROR})
     def post(self, request, job_id: int):
-        try:
-            job = services.request_analysis(request.user, job_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        job = services.request_analysis(request.user, job_id)
         return Response(JobListSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -129,12 +125,7 @@ class JobSkillGapView(APIView):
 
     @extend_schema(responses={200: SkillGapSerializer, 404: ERROR})
     def get(self, request, job_id: int):
-        gap = selectors.skill_gap_for(request.user, job_id)
-        if gap is None:
-            if selectors.job_for(request.user, job_id) is None:
-                return _not_found("job")
-            return Response({"error": "This job has not been analysed yet."}, status=status.HTTP_404_NOT_FOUND)
-        return Response(SkillGapSerializer(gap).data)
+        return Response(SkillGapSerializer(selectors.get_skill_gap(request.user, job_id)).data)
 
 
 # ---------------------------------------------------------------- applications
@@ -153,12 +144,9 @@ class ApplicationListView(APIView):
         409: inline_serializer("ApplicationExists", {"error": serializers.CharField(),
                                                      "application_id": serializers.IntegerField()})})
     def post(self, request):
-        data = _valid(ApplicationCreateSerializer, request)
-        try:
-            app = services.create_application(request.user, data["job_id"], data["status"], data["notes"])
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(ApplicationSerializer(selectors.application_for(request.user, app.id)).data,
+        data = dict(_valid(ApplicationCreateSerializer, request))
+        app = services.create_application(request.user, data.pop("job_id"), **data)
+        return Response(ApplicationSerializer(selectors.get_application(request.user, app.id)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -175,24 +163,17 @@ class ApplicationDetailView(APIView):
 
     @extend_schema(responses={200: ApplicationSerializer, 404: ERROR})
     def get(self, request, application_id: int):
-        app = selectors.application_for(request.user, application_id)
-        return Response(ApplicationSerializer(app).data) if app else _not_found("application")
+        return Response(ApplicationSerializer(selectors.get_application(request.user, application_id)).data)
 
     @extend_schema(request=ApplicationUpdateSerializer, responses={200: ApplicationSerializer, 404: ERROR})
     def patch(self, request, application_id: int):
         changes = dict(_valid(ApplicationUpdateSerializer, request, partial=True))
-        try:
-            services.update_application(request.user, application_id, changes)
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(ApplicationSerializer(selectors.application_for(request.user, application_id)).data)
+        services.update_application(request.user, application_id, changes)
+        return Response(ApplicationSerializer(selectors.get_application(request.user, application_id)).data)
 
     @extend_schema(responses={204: None, 404: ERROR})
     def delete(self, request, application_id: int):
-        try:
-            services.delete_application(request.user, application_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        services.delete_application(request.user, application_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,11 +183,8 @@ class ApplicationStatusView(APIView):
     @extend_schema(request=StatusSerializer, responses={200: ApplicationSerializer, 400: ERROR, 404: ERROR})
     def post(self, request, application_id: int):
         data = _valid(StatusSerializer, request)
-        try:
-            services.change_status(request.user, application_id, data["status"])
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(ApplicationSerializer(selectors.application_for(request.user, application_id)).data)
+        services.change_status(request.user, application_id, data["status"])
+        return Response(ApplicationSerializer(selectors.get_application(request.user, application_id)).data)
 
 
 # ---------------------------------------------------------------- interviews
@@ -235,18 +213,14 @@ class InterviewListView(APIView):
     def post(self, request):
         data = dict(_valid(InterviewWriteSerializer, request))
         if "scheduled_date" not in data:
-            return Response({"error": "scheduled_date is required."}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApplicationError("scheduled_date is required.")
         application_id = _application_id(request, data)
         data.pop("application_id", None)
         data.pop("job_id", None)
         if application_id is None:
-            return Response({"error": "Give the application_id (or the job_id of a job with an application)."},
-                            status=status.HTTP_400_BAD_REQUEST)
-        try:
-            interview = services.schedule_interview(request.user, application_id, **data)
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(InterviewSerializer(selectors.interview_for(request.user, interview.id)).data,
+            raise ApplicationError("Give the application_id (or the job_id of a job with an application).")
+        interview = services.schedule_interview(request.user, application_id, **data)
+        return Response(InterviewSerializer(selectors.get_interview(request.user, interview.id)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -255,24 +229,17 @@ class InterviewDetailView(APIView):
 
     @extend_schema(responses={200: InterviewSerializer, 404: ERROR})
     def get(self, request, interview_id: int):
-        interview = selectors.interview_for(request.user, interview_id)
-        return Response(InterviewSerializer(interview).data) if interview else _not_found("interview")
+        return Response(InterviewSerializer(selectors.get_interview(request.user, interview_id)).data)
 
     @extend_schema(request=InterviewWriteSerializer, responses={200: InterviewSerializer, 404: ERROR})
     def patch(self, request, interview_id: int):
         changes = dict(_valid(InterviewWriteSerializer, request, partial=True))
-        try:
-            services.update_interview(request.user, interview_id, changes)
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(InterviewSerializer(selectors.interview_for(request.user, interview_id)).data)
+        services.update_interview(request.user, interview_id, changes)
+        return Response(InterviewSerializer(selectors.get_interview(request.user, interview_id)).data)
 
     @extend_schema(responses={204: None, 404: ERROR})
     def delete(self, request, interview_id: int):
-        try:
-            services.delete_interview(request.user, interview_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        services.delete_interview(request.user, interview_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -281,10 +248,8 @@ class InterviewIcsView(APIView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(str), 404: ERROR})
     def get(self, request, interview_id: int):
-        interview = selectors.interview_for(request.user, interview_id)
-        if interview is None:
-            return _not_found("interview")
-        response = HttpResponse(services.interview_ics(interview), content_type="text/calendar; charset=utf-8")
+        interview = selectors.get_interview(request.user, interview_id)
+        response = HttpResponse(interview_ics(interview), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="interview-{interview.id}.ics"'
         return response
 
@@ -304,16 +269,12 @@ class FollowUpListView(APIView):
     def post(self, request):
         data = dict(_valid(FollowUpWriteSerializer, request))
         if "scheduled_date" not in data or not data.get("application_id"):
-            return Response({"error": "application_id and scheduled_date are required."},
-                            status=status.HTTP_400_BAD_REQUEST)
+            raise ApplicationError("application_id and scheduled_date are required.")
         mark_sent = data.pop("sent", False)
-        try:
-            followup = services.create_followup(request.user, data.pop("application_id"), **data)
-            if mark_sent:
-                services.mark_followup_sent(request.user, followup.id)
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(FollowUpSerializer(selectors.followup_for(request.user, followup.id)).data,
+        followup = services.create_followup(request.user, data.pop("application_id"), **data)
+        if mark_sent:
+            services.mark_followup_sent(request.user, followup.id)
+        return Response(FollowUpSerializer(selectors.get_followup(request.user, followup.id)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -322,25 +283,18 @@ class FollowUpDetailView(APIView):
 
     @extend_schema(responses={200: FollowUpSerializer, 404: ERROR})
     def get(self, request, followup_id: int):
-        followup = selectors.followup_for(request.user, followup_id)
-        return Response(FollowUpSerializer(followup).data) if followup else _not_found("follow-up")
+        return Response(FollowUpSerializer(selectors.get_followup(request.user, followup_id)).data)
 
     @extend_schema(request=FollowUpWriteSerializer, responses={200: FollowUpSerializer, 404: ERROR})
     def patch(self, request, followup_id: int):
         changes = dict(_valid(FollowUpWriteSerializer, request, partial=True))
         changes.pop("application_id", None)
-        try:
-            services.update_followup(request.user, followup_id, changes)
-        except services.TrackerError as exc:
-            return _error(exc)
-        return Response(FollowUpSerializer(selectors.followup_for(request.user, followup_id)).data)
+        services.update_followup(request.user, followup_id, changes)
+        return Response(FollowUpSerializer(selectors.get_followup(request.user, followup_id)).data)
 
     @extend_schema(responses={204: None, 404: ERROR})
     def delete(self, request, followup_id: int):
-        try:
-            services.delete_followup(request.user, followup_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        services.delete_followup(request.user, followup_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -349,10 +303,7 @@ class FollowUpSentView(APIView):
 
     @extend_schema(request=None, responses={200: FollowUpSerializer, 404: ERROR})
     def post(self, request, followup_id: int):
-        try:
-            followup = services.mark_followup_sent(request.user, followup_id)
-        except services.TrackerError as exc:
-            return _error(exc)
+        followup = services.mark_followup_sent(request.user, followup_id)
         return Response(FollowUpSerializer(followup).data)
 
 

@@ -2,10 +2,23 @@
 status history, interviews (with reminders sent once), follow-ups, skills gaps and
 recommendations."""
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+# Field limits live here, once: page forms (tracker/forms.py) and API serializers derive from the models.
+MAX_DESCRIPTION = 100_000
+MAX_NOTES = 20_000
+
+
+def validate_http_url(value: str) -> None:
+    """Links we render as href must be http(s): no javascript:, data:, file: ..."""
+    if value and urlsplit(value).scheme.lower() not in ("http", "https"):
+        raise ValidationError("Enter an http:// or https:// URL.", code="invalid_scheme")
 
 
 class Job(models.Model):
@@ -20,8 +33,8 @@ class Job(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_jobs")
     company = models.CharField(max_length=200)
     job_title = models.CharField(max_length=300)
-    job_description = models.TextField(blank=True)
-    job_url = models.URLField(max_length=1000, blank=True)
+    job_description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    job_url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     location = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=50, blank=True, help_text="linkedin, indeed, bot, scraped, manual...")
     posting = models.ForeignKey("scraping.JobPosting", null=True, blank=True, on_delete=models.SET_NULL,
@@ -76,7 +89,7 @@ class Application(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications")
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="application")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SAVED, db_index=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=MAX_NOTES)
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     salary_expectation = models.PositiveIntegerField(null=True, blank=True)
@@ -127,10 +140,11 @@ class Interview(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="interviews")
     interview_type = models.CharField(max_length=20, choices=Type.choices, default=Type.OTHER)
     scheduled_date = models.DateTimeField(db_index=True)
-    duration_minutes = models.PositiveIntegerField(default=60)
+    duration_minutes = models.PositiveIntegerField(default=60, validators=[MinValueValidator(5),
+                                                                           MaxValueValidator(24 * 60)])
     location = models.CharField(max_length=300, blank=True)
-    meeting_link = models.URLField(max_length=1000, blank=True)
-    notes = models.TextField(blank=True)
+    meeting_link = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
+    notes = models.TextField(blank=True, max_length=MAX_NOTES)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     calendar_uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -182,7 +196,7 @@ class FollowUp(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="followups")
     followup_type = models.CharField(max_length=20, choices=Type.choices, default=Type.POST_APPLICATION)
     scheduled_date = models.DateTimeField(db_index=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=MAX_NOTES)
     sent = models.BooleanField(default=False, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     due_notified_at = models.DateTimeField(null=True, blank=True,

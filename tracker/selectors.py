@@ -1,21 +1,24 @@
-"""Reads for the tracker: always scoped to the asking user."""
+"""Reads for the tracker: always scoped to the asking user.
+
+`x_for` answers None when the row is not the user's; `get_x` raises NotFound (404)."""
 from datetime import UTC
 
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import NotFound
 from tracker.models import Application, ApplicationStatusChange, FollowUp, Interview, Job, Recommendation, SkillGap
 
 KANBAN_COLUMNS = list(Application.Status.choices)
 
 
-def jobs_for(user, *, recommendation: str = "", min_score=None, q: str = "", source: str = "",
+def jobs_for(user, *, recommendation: str = "", min_score: float | None = None, q: str = "", source: str = "",
              status: str = ""):
     jobs = Job.objects.filter(user=user).select_related("application")
     if recommendation:
         jobs = jobs.filter(recommendation=recommendation)
-    if min_score not in (None, ""):
-        jobs = jobs.filter(match_score__gte=float(min_score))
+    if min_score is not None:
+        jobs = jobs.filter(match_score__gte=min_score)
     if q:
         jobs = jobs.filter(Q(job_title__icontains=q) | Q(company__icontains=q) | Q(location__icontains=q))
     if source:
@@ -31,8 +34,19 @@ def job_for(user, job_id: int) -> Job | None:
     return Job.objects.select_related("application").filter(user=user, pk=job_id).first()
 
 
-def skill_gap_for(user, job_id: int) -> SkillGap | None:
-    return SkillGap.objects.select_related("job").filter(job__user=user, job_id=job_id).first()
+def get_job(user, job_id: int) -> Job:
+    job = job_for(user, job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    return job
+
+
+def get_skill_gap(user, job_id: int) -> SkillGap:
+    gap = SkillGap.objects.select_related("job").filter(job__user=user, job_id=job_id).first()
+    if gap is None:
+        get_job(user, job_id)
+        raise NotFound("This job has not been analysed yet.")
+    return gap
 
 
 def applications_for(user, status: str = ""):
@@ -41,8 +55,11 @@ def applications_for(user, status: str = ""):
     return apps.filter(status=status) if status else apps
 
 
-def application_for(user, application_id: int) -> Application | None:
-    return applications_for(user).filter(pk=application_id).first()
+def get_application(user, application_id: int) -> Application:
+    app = applications_for(user).filter(pk=application_id).first()
+    if app is None:
+        raise NotFound("No such application.")
+    return app
 
 
 def kanban_for(user) -> list[dict]:
@@ -69,8 +86,11 @@ def interviews_for(user, upcoming: bool = False):
     return interviews.order_by("scheduled_date", "id")
 
 
-def interview_for(user, interview_id: int) -> Interview | None:
-    return interviews_for(user).filter(pk=interview_id).first()
+def get_interview(user, interview_id: int) -> Interview:
+    interview = interviews_for(user).filter(pk=interview_id).first()
+    if interview is None:
+        raise NotFound("No such interview.")
+    return interview
 
 
 def followups_for(user, pending: bool = False):
@@ -80,8 +100,11 @@ def followups_for(user, pending: bool = False):
     return followups.order_by("scheduled_date", "id")
 
 
-def followup_for(user, followup_id: int) -> FollowUp | None:
-    return followups_for(user).filter(pk=followup_id).first()
+def get_followup(user, followup_id: int) -> FollowUp:
+    followup = followups_for(user).filter(pk=followup_id).first()
+    if followup is None:
+        raise NotFound("No such follow-up.")
+    return followup
 
 
 def recommendations_for(user):

@@ -3,22 +3,14 @@ from rest_framework import serializers
 
 from tracker.models import Application, ApplicationStatusChange, FollowUp, Interview, Job, Recommendation, SkillGap
 
-MAX_DESCRIPTION = 100_000
 
+class JobCreateSerializer(serializers.ModelSerializer):
+    """Limits and the http(s) URL rule come from the Job model (one place for each field)."""
 
-class JobCreateSerializer(serializers.Serializer):
-    company = serializers.CharField(max_length=200)
-    job_title = serializers.CharField(max_length=300)
-    job_description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default="")
-    job_url = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
-    location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    source = serializers.CharField(max_length=50, required=False, allow_blank=True, default="manual")
-
-
-class ApplicationBriefSerializer(serializers.ModelSerializer):
     class Meta:
-        model = Application
-        fields = ["id", "status"]
+        model = Job
+        fields = ["company", "job_title", "job_description", "job_url", "location", "source"]
+        validators: list = []  # saving the same job_url again is answered by the service (200), not a 400
 
 
 class JobListSerializer(serializers.ModelSerializer):
@@ -76,18 +68,19 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at", "status_history"]
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
-    job_id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=Application.Status.choices, required=False, default=Application.Status.SAVED)
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
+class ApplicationCreateSerializer(serializers.ModelSerializer):
+    job_id = serializers.IntegerField()  # looked up among the caller's jobs by the service (404, never 400)
+
+    class Meta:
+        model = Application
+        fields = ["job_id", "status", "notes"]
 
 
-class ApplicationUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Application.Status.choices, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
-    salary_expectation = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+class ApplicationUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Application
+        fields = ["status", "notes", "contact_name", "contact_email", "salary_expectation"]
+        extra_kwargs = {name: {"required": False} for name in fields}
 
 
 class StatusSerializer(serializers.Serializer):
@@ -117,16 +110,17 @@ class InterviewSerializer(serializers.ModelSerializer):
         return f"/api/v1/interviews/{interview.id}.ics"
 
 
-class InterviewWriteSerializer(serializers.Serializer):
+class InterviewWriteSerializer(serializers.ModelSerializer):
+    """POST and PATCH; the interview names its application directly or through its job."""
+
     application_id = serializers.IntegerField(required=False)
     job_id = serializers.IntegerField(required=False)
-    interview_type = serializers.ChoiceField(choices=Interview.Type.choices, required=False)
-    scheduled_date = serializers.DateTimeField(required=False)
-    duration_minutes = serializers.IntegerField(required=False, min_value=5, max_value=24 * 60)
-    location = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    meeting_link = serializers.URLField(required=False, allow_blank=True, max_length=1000)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    status = serializers.ChoiceField(choices=Interview.Status.choices, required=False)
+
+    class Meta:
+        model = Interview
+        fields = ["application_id", "job_id", "interview_type", "scheduled_date", "duration_minutes", "location",
+                  "meeting_link", "notes", "status"]
+        extra_kwargs = {"scheduled_date": {"required": False}}  # required on POST: checked by the view's message
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -141,12 +135,13 @@ class FollowUpSerializer(serializers.ModelSerializer):
                   "notes", "sent", "sent_at", "created_at", "updated_at"]
 
 
-class FollowUpWriteSerializer(serializers.Serializer):
+class FollowUpWriteSerializer(serializers.ModelSerializer):
     application_id = serializers.IntegerField(required=False)
-    followup_type = serializers.ChoiceField(choices=FollowUp.Type.choices, required=False)
-    scheduled_date = serializers.DateTimeField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    sent = serializers.BooleanField(required=False)
+
+    class Meta:
+        model = FollowUp
+        fields = ["application_id", "followup_type", "scheduled_date", "notes", "sent"]
+        extra_kwargs = {"scheduled_date": {"required": False}}
 
 
 class RecommendationSerializer(serializers.ModelSerializer):

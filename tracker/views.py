@@ -1,16 +1,21 @@
 """Tracker pages (server-rendered, then kept live by static/js/tracker.js).
-Forms post here too, so every action also works without JavaScript."""
-from datetime import datetime
+Forms post here too, so every action also works without JavaScript. Input is read
+by Django forms (tracker/forms.py); writes go through services."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError, Conflict
 from tracker import selectors, services
-from tracker.models import Application, FollowUp, Interview
+from tracker.forms import FollowUpForm, InterviewForm, JobFilterForm, JobForm
+from tracker.models import Application
 
 TRACKER_CHANNELS = "jobs,skills,applications,interviews,followups,recommendations,system"
 
@@ -19,42 +24,30 @@ def _ctx(**extra):
     return {"tracker_channels": TRACKER_CHANNELS, "statuses": Application.Status.choices, **extra}
 
 
-def _parse_dt(value: str):
+@contextmanager
+def _refusals_as_messages(request: HttpRequest) -> Iterator[None]:
+    """A form post the service refuses comes back as a message on the page it redirects to."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        yield
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
 
 
 @login_required
-def jobs(request):
-    if request.method == "POST":
-        company, title = request.POST.get("company", "").strip(), request.POST.get("job_title", "").strip()
-        if not company or not title:
-            messages.error(request, "Company and job title are required.")
-        else:
-            job, created = services.create_job(
-                request.user, company=company[:200], job_title=title[:300],
-                job_description=request.POST.get("job_description", "")[:100_000],
-                job_url=request.POST.get("job_url", "").strip()[:1000], location=request.POST.get("location", "")[:300],
-                source="manual")
-            messages.success(request, "Job saved; analysis is running." if created else "You had already saved this job.")
+def jobs(request: HttpRequest) -> HttpResponse:
+    form = JobForm(request.POST) if request.method == "POST" else JobForm()
+    if form.is_bound and form.is_valid():
+        _, created = services.create_job(request.user, source="manual", **form.cleaned_data)
+        messages.success(request, "Job saved; analysis is running." if created else "You had already saved this job.")
         return redirect("tracker-jobs")
-    filters = {key: request.GET.get(key, "") for key in ("recommendation", "min_score", "q", "status")}
-    try:
-        job_list = list(selectors.jobs_for(request.user, **filters)[:200])
-    except ValueError:
-        filters["min_score"] = ""
-        job_list = list(selectors.jobs_for(request.user, **filters)[:200])
-    return render(request, "tracker/jobs.html", _ctx(jobs=job_list, filters=filters))
+    filters = JobFilterForm(request.GET)
+    job_list = list(selectors.jobs_for(request.user, **filters.filters())[:200])
+    return render(request, "tracker/jobs.html", _ctx(jobs=job_list, filters=filters.shown(), form=form))
 
 
 @login_required
-def job_detail(request, job_id: int):
-    job = selectors.job_for(request.user, job_id)
-    if job is None:
-        raise Http404
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.get_job(request.user, job_id)
     analysis = job.analysis or {}
     return render(request, "tracker/job_detail.html", _ctx(
         job=job, analysis=analysis, requirements=analysis.get("requirements", {}),
@@ -63,106 +56,71 @@ def job_detail(request, job_id: int):
 
 @login_required
 @require_POST
-def track_job(request, job_id: int):
-    try:
-        services.create_application(request.user, job_id, request.POST.get("status", Application.Status.SAVED))
-        messages.success(request, "Application added to your board.")
-    except services.ApplicationExists:
-        messages.info(request, "This job is already on your board.")
-    except services.TrackerError as exc:
-        messages.error(request, exc.message)
+def track_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    with _refusals_as_messages(request):
+        try:
+            services.create_application(request.user, job_id, request.POST.get("status", Application.Status.SAVED))
+            messages.success(request, "Application added to your board.")
+        except Conflict:
+            messages.info(request, "This job is already on your board.")
     return redirect("tracker-job", job_id=job_id)
 
 
 @login_required
 @require_POST
-def analyze_job(request, job_id: int):
-    try:
+def analyze_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    with _refusals_as_messages(request):
         services.request_analysis(request.user, job_id)
         messages.success(request, "Analysis queued.")
-    except services.TrackerError as exc:
-        messages.error(request, exc.message)
     return redirect("tracker-job", job_id=job_id)
 
 
 @login_required
-def applications(request):
+def applications(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/applications.html", _ctx(columns=selectors.kanban_for(request.user)))
 
 
 @login_required
 @require_POST
-def change_status(request, application_id: int):
-    try:
+def change_status(request: HttpRequest, application_id: int) -> HttpResponse:
+    with _refusals_as_messages(request):
         services.change_status(request.user, application_id, request.POST.get("status", ""))
-    except services.TrackerError as exc:
-        messages.error(request, exc.message)
     return redirect("tracker-applications")
 
 
 @login_required
-def interviews(request):
-    if request.method == "POST":
-        when = _parse_dt(request.POST.get("scheduled_date", ""))
-        try:
-            application_id = int(request.POST.get("application_id", ""))
-            duration = int(request.POST.get("duration_minutes") or 60)
-        except ValueError:
-            application_id, duration = None, 60
-        if when is None or application_id is None:
-            messages.error(request, "Choose an application and a date.")
-        else:
-            try:
-                services.schedule_interview(
-                    request.user, application_id, scheduled_date=when, duration_minutes=max(5, min(duration, 1440)),
-                    interview_type=request.POST.get("interview_type") if request.POST.get("interview_type") in
-                    Interview.Type.values else Interview.Type.OTHER,
-                    location=request.POST.get("location", "")[:300], notes=request.POST.get("notes", "")[:20_000])
-                messages.success(request, "Interview scheduled.")
-            except services.TrackerError as exc:
-                messages.error(request, exc.message)
+def interviews(request: HttpRequest) -> HttpResponse:
+    form = InterviewForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        with _refusals_as_messages(request):
+            services.schedule_interview(request.user, form.cleaned_data["application_id"].id, **form.service_fields())
+            messages.success(request, "Interview scheduled.")
         return redirect("tracker-interviews")
     return render(request, "tracker/interviews.html", _ctx(
-        upcoming=list(selectors.interviews_for(request.user, upcoming=True)),
-        applications=list(selectors.applications_for(request.user)), types=Interview.Type.choices))
+        upcoming=list(selectors.interviews_for(request.user, upcoming=True)), form=form))
 
 
 @login_required
-def followups(request):
-    if request.method == "POST":
-        when = _parse_dt(request.POST.get("scheduled_date", ""))
-        try:
-            application_id = int(request.POST.get("application_id", ""))
-        except ValueError:
-            application_id = None
-        if when is None or application_id is None:
-            messages.error(request, "Choose an application and a date.")
-        else:
-            kind = request.POST.get("followup_type")
-            try:
-                services.create_followup(request.user, application_id, scheduled_date=when,
-                                         followup_type=kind if kind in FollowUp.Type.values else FollowUp.Type.OTHER,
-                                         notes=request.POST.get("notes", "")[:20_000])
-                messages.success(request, "Follow-up planned.")
-            except services.TrackerError as exc:
-                messages.error(request, exc.message)
+def followups(request: HttpRequest) -> HttpResponse:
+    form = FollowUpForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        with _refusals_as_messages(request):
+            services.create_followup(request.user, form.cleaned_data["application_id"].id, **form.service_fields())
+            messages.success(request, "Follow-up planned.")
         return redirect("tracker-followups")
     return render(request, "tracker/followups.html", _ctx(
-        followups=list(selectors.followups_for(request.user)),
-        applications=list(selectors.applications_for(request.user)), types=FollowUp.Type.choices))
+        followups=list(selectors.followups_for(request.user)), form=form))
 
 
 @login_required
 @require_POST
-def followup_sent(request, followup_id: int):
-    try:
+def followup_sent(request: HttpRequest, followup_id: int) -> HttpResponse:
+    with _refusals_as_messages(request):
         services.mark_followup_sent(request.user, followup_id)
-    except services.TrackerError as exc:
-        messages.error(request, exc.message)
     return redirect("tracker-followups")
 
 
 @login_required
-def recommendations(request):
+def recommendations(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/recommendations.html", _ctx(
         recommendations=list(selectors.recommendations_for(request.user)[:50])))

@@ -1,13 +1,10 @@
-"""Extraction quality on the labelled postings in tests/fixtures/jobs.
+"""Extraction quality on the labelled postings in devtools/fixtures/labelled_jobs.
 
 The labels are what a reader finds in each posting (see the README there);
 this test keeps the extractor honest against them.
 """
-from pathlib import Path
-
-from tracker.analysis.evaluation import evaluate, load_labelled_jobs
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jobs"
+from devtools.analysis_eval import LABELLED_JOBS as FIXTURES
+from devtools.analysis_eval import evaluate, load_labelled_jobs
 
 
 def test_labelled_set_is_big_and_varied():

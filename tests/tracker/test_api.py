@@ -258,13 +258,13 @@ def test_interviews_schedule_update_and_ics(user, alice):
     scheduled = events(user, "interview.scheduled")
     assert scheduled == [{"interview_id": interview["id"], "job_id": job_id, "company": "Acme",
                           "job_title": JOB["job_title"], "interview_type": "technical",
-                          "scheduled_date": "2030-03-01T14:00:00Z", "duration_minutes": 90,
+                          "scheduled_date": "2030-03-01T14:00:00.000Z", "duration_minutes": 90,
                           "calendar_event_id": interview["calendar_event_id"]}]
     patched = alice.patch(f"/api/v1/interviews/{interview['id']}", {"scheduled_date": "2030-03-02T09:30:00Z",
                                                                     "location": "Room 4"}, format="json")
     assert patched.status_code == 200 and patched.json()["location"] == "Room 4"
     updated = events(user, "interview.updated")
-    assert updated[-1]["scheduled_date"] == "2030-03-02T09:30:00Z"
+    assert updated[-1]["scheduled_date"] == "2030-03-02T09:30:00.000Z"
     assert set(updated[-1]["changes"]) == {"scheduled_date", "location"}
 
     ics = alice.get(f"/api/v1/interviews/{interview['id']}.ics")
@@ -315,3 +315,45 @@ def test_openapi_schema_and_docs_list_tracker_endpoints(client):
                  "/api/v1/recommendations", "/api/v1/jobs/{job_id}/skills-gap"):
         assert path in text, path
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_job_urls_must_be_http(alice):
+    for url in ("javascript:alert(1)", "ftp://files.example.com/1"):
+        response = alice.post("/api/v1/jobs", {**JOB, "job_url": url}, format="json")
+        assert response.status_code == 400 and "job_url" in response.json()["fields"], url
+
+
+def _times(value, key=""):
+    """Every (key, value) in a JSON document whose key names a time."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _times(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _times(v, key)
+    elif key.endswith("_at") or key in ("scheduled_date", "timestamp"):
+        yield key, value
+
+
+def test_every_time_in_the_api_is_the_wire_format(alice):
+    from core.wire import is_wire_time
+    from tracker import services
+
+    job_id = make_job(alice)["id"]
+    services.analyze_job(job_id)
+    app = make_application(alice, job_id, status="applied")
+    interview = alice.post("/api/v1/interviews", {"application_id": app["id"], "scheduled_date": "2030-01-01T10:00:00+02:00"},
+                           format="json").json()
+    followup = alice.post("/api/v1/followups", {"application_id": app["id"], "scheduled_date": "2030-01-02T10:00:00Z",
+                                                "sent": True}, format="json").json()
+    assert interview["scheduled_date"] == "2030-01-01T08:00:00.000Z"
+    urls = ["/api/v1/jobs", f"/api/v1/jobs/{job_id}", f"/api/v1/jobs/{job_id}/skills-gap", "/api/v1/applications",
+            f"/api/v1/applications/{app['id']}", "/api/v1/interviews", f"/api/v1/interviews/{interview['id']}",
+            "/api/v1/followups", f"/api/v1/followups/{followup['id']}", "/api/v1/recommendations"]
+    seen = set()
+    for url in urls:
+        for key, value in _times(alice.get(url).json()):
+            assert value is None or is_wire_time(value), (url, key, value)
+            if value:
+                seen.add(key)
+    assert {"created_at", "updated_at", "analyzed_at", "applied_at", "changed_at", "scheduled_date", "sent_at"} <= seen

@@ -86,7 +86,7 @@ def test_application_interview_followup_events(user, make_token, daphne_server, 
                                                 "scheduled_date": "2031-05-01T15:00:00Z"})
     scheduled = ws.wait_for("interview.scheduled")["data"]
     assert scheduled["interview_id"] == interview["id"] and scheduled["interview_type"] == "phone_screen"
-    assert scheduled["scheduled_date"] == "2031-05-01T15:00:00Z" and scheduled["duration_minutes"] == 60
+    assert scheduled["scheduled_date"] == "2031-05-01T15:00:00.000Z" and scheduled["duration_minutes"] == 60
     api.patch(f"/api/v1/interviews/{interview['id']}", {"duration_minutes": 45})
     assert ws.wait_for("interview.updated")["data"]["duration_minutes"] == 45
 
@@ -98,7 +98,7 @@ def test_application_interview_followup_events(user, make_token, daphne_server, 
 
 def test_recommendations_for_all_users_after_a_scrape(user, other_user, make_token, daphne_server, celery_worker,
                                                       ws_listen):
-    """What the scraping app calls after a run: tracker.tasks.recompute_recommendations_for_all_users."""
+    """What the scraping app calls after a run: tracker.recompute_recommendations_for_all_users."""
     from scraping.models import Company, JobPosting
     from tracker import tasks
 

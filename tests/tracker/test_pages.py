@@ -105,3 +105,36 @@ def test_admin_has_every_tracker_model(client, staff_user, user, job):
     for model in ("job", "skillgap", "application", "applicationstatuschange", "interview", "interviewreminder",
                   "followup", "postinganalysis", "recommendation"):
         assert client.get(f"/admin/tracker/{model}/").status_code == 200, model
+
+
+@pytest.mark.parametrize("url, error", [
+    ("javascript:alert(document.cookie)", "Enter a valid URL."),
+    ("ftp://files.example.com/job.txt", "Enter an http:// or https:// URL."),
+])
+def test_add_job_form_accepts_only_http_urls(session_client, user, url, error):
+    token = csrf(session_client, "/jobs/")
+    response = session_client.post("/jobs/", {"company": "Initrode", "job_title": "SRE", "job_url": url,
+                                              "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert error in html and 'class="errorlist' in html and "<details class=\"card\" open>" in html
+    assert 'href="javascript:' not in html
+    assert not user.tracked_jobs.exists()
+    session_client.post("/jobs/", {"company": "Initrode", "job_title": "SRE", "job_url": "https://i.example/1",
+                                   "csrfmiddlewaretoken": token})
+    assert user.tracked_jobs.get().job_url == "https://i.example/1"
+
+
+def test_interview_form_errors_are_shown_and_others_applications_are_not_choices(session_client, user, other_user,
+                                                                                  job):
+    theirs, _ = services.create_job(other_user, company="Other", job_title="Secret", job_url="https://o.example/2")
+    their_app = services.create_application(other_user, theirs.id)
+    token = csrf(session_client, "/interviews/")
+    response = session_client.post("/interviews/", {"application_id": their_app.id, "scheduled_date": "soon",
+                                                    "interview_type": "technical", "duration_minutes": "2",
+                                                    "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"application_id", "scheduled_date", "duration_minutes"}
+    assert "Secret" not in response.content.decode()
+    assert not Interview.objects.exists()

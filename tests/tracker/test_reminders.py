@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from jobelix.celery import app as celery_app
 from realtime.models import Event
@@ -71,13 +72,13 @@ def _in_thread(function, moment):
 def test_each_interview_reminder_goes_out_exactly_once(user, celery_worker, start_celery):
     interview = make_interview(user)
     with time_machine.travel(INTERVIEW_AT - timedelta(days=2), tick=False):
-        race(services.timezone.now(), celery_worker)
+        race(timezone.now(), celery_worker)
     assert reminders(user) == []
 
     with time_machine.travel(INTERVIEW_AT - timedelta(days=1) + timedelta(seconds=20), tick=False):
-        race(services.timezone.now(), celery_worker, local=0)  # the worker alone sends this one
+        race(timezone.now(), celery_worker, local=0)  # the worker alone sends this one
     with time_machine.travel(INTERVIEW_AT - timedelta(hours=3), tick=False):
-        race(services.timezone.now(), celery_worker)
+        race(timezone.now(), celery_worker)
     assert [r["time_until"] for r in reminders(user)] == ["1 day"]
 
     # A worker that is killed and replaced keeps nothing in memory: the database decides.
@@ -87,20 +88,20 @@ def test_each_interview_reminder_goes_out_exactly_once(user, celery_worker, star
     extra.kill()
     replacement = start_celery()
     with time_machine.travel(INTERVIEW_AT - timedelta(minutes=59), tick=False):
-        race(services.timezone.now(), replacement)
+        race(timezone.now(), replacement)
     assert [r["time_until"] for r in reminders(user)] == ["1 day", "1 hour"]
 
     for minutes in (15, 14, 10, 1):
         with time_machine.travel(INTERVIEW_AT - timedelta(minutes=minutes), tick=False):
-            race(services.timezone.now(), celery_worker, copies=2)
+            race(timezone.now(), celery_worker, copies=2)
     with time_machine.travel(INTERVIEW_AT + timedelta(minutes=5), tick=False):
-        race(services.timezone.now(), celery_worker, copies=2)
+        race(timezone.now(), celery_worker, copies=2)
 
     sent = reminders(user)
     assert [r["time_until"] for r in sent] == ["1 day", "1 hour", "15 minutes"]
     assert sent[0] == {"interview_id": interview.id, "job_id": interview.application.job_id, "company": "Umbrella",
                        "job_title": "Data Engineer", "interview_type": "technical",
-                       "scheduled_date": "2031-06-02T14:00:00Z", "time_until": "1 day"}
+                       "scheduled_date": "2031-06-02T14:00:00.000Z", "time_until": "1 day"}
     assert InterviewReminder.objects.filter(interview=interview).count() == 3
 
 
@@ -112,7 +113,7 @@ def test_rescheduling_rearms_reminders_and_cancelled_interviews_get_none(user):
     services.send_interview_reminders(new_time - timedelta(minutes=10))
     services.send_interview_reminders(new_time - timedelta(minutes=9))
     assert [r["time_until"] for r in reminders(user)] == ["15 minutes", "15 minutes"]
-    assert reminders(user)[1]["scheduled_date"] == "2031-06-09T14:00:00Z"
+    assert reminders(user)[1]["scheduled_date"] == "2031-06-09T14:00:00.000Z"
 
     services.update_interview(user, interview.id, {"status": "cancelled", "scheduled_date": new_time + timedelta(days=1)})
     assert services.send_interview_reminders(new_time + timedelta(days=1) - timedelta(minutes=5)) == 0
@@ -136,15 +137,15 @@ def test_followup_due_goes_out_once_within_the_window(user, settings, celery_wor
         wait_until_idle(celery_worker)
 
     with time_machine.travel(due_at - timedelta(hours=30), tick=False):
-        run_everything(services.timezone.now())
+        run_everything(timezone.now())
     assert not Event.objects.filter(user=user, type="followup.due").exists()
     with time_machine.travel(due_at - timedelta(hours=2), tick=False):
-        run_everything(services.timezone.now())
+        run_everything(timezone.now())
     with time_machine.travel(due_at - timedelta(hours=1), tick=False):
-        run_everything(services.timezone.now())
+        run_everything(timezone.now())
     due = list(Event.objects.filter(user=user, type="followup.due").values_list("data", flat=True))
     assert due == [{"followup_id": followup.id, "job_id": job.id, "company": "Stark", "job_title": "QA Engineer",
-                    "followup_type": "post_application", "scheduled_date": "2031-07-01T09:00:00Z",
+                    "followup_type": "post_application", "scheduled_date": "2031-07-01T09:00:00.000Z",
                     "hours_until_due": 2}]
 
     services.mark_followup_sent(user, followup.id)

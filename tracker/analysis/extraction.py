@@ -68,10 +68,6 @@ class JobRequirements:
     def nice_to_have_skills(self) -> list[SkillMention]:
         return [s for s in self.skills if not s.required]
 
-    @property
-    def skill_names(self) -> list[str]:
-        return [s.skill for s in self.skills]
-
     @classmethod
     def from_dict(cls, data: dict) -> JobRequirements:
         """Rebuild stored requirements (the output of to_dict) without re-reading the text."""

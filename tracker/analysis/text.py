@@ -153,14 +153,13 @@ def segment(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     section = GENERAL
     pos = 0
-    para_start = 0
     lines = text.split("\n")
     # paragraph bounds: blank lines or headings close a paragraph
     offsets = []
     for line in lines:
         offsets.append(pos)
         pos += len(line) + 1
-    para_bounds = {}
+    para_bounds: dict[int, tuple[int, int]] = {}
     start = 0
     for i, line in enumerate(lines):
         heading, _ = _heading_of(line)
@@ -187,13 +186,13 @@ def segment(text: str) -> list[Clause]:
         body = line[content_at:]
         if not body.strip():
             continue
-        para_start = para_bounds[i]
+        paragraph = para_bounds[i]
         pieces = _split_sentences(body)
         for s, e in pieces:
             piece = body[s:e]
             if not piece.strip():
                 continue
-            clauses.append(_make_clause(piece, base + content_at + s, line_section, para_start))
+            clauses.append(_make_clause(piece, base + content_at + s, line_section, paragraph))
     return clauses
 
 

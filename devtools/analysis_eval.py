@@ -1,4 +1,5 @@
-"""Measure extraction quality on labelled postings (tests/fixtures/jobs).
+"""Measure the job analysis' extraction quality on labelled postings
+(devtools/fixtures/labelled_jobs, labelled by reading: see the README there).
 
 Shared by the quality test and bench/analysis.py so both count the same way:
 micro precision/recall over (posting, skill) pairs.
@@ -8,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extraction import extract_requirements
+from tracker.analysis import extract_requirements
+
+LABELLED_JOBS = Path(__file__).resolve().parent / "fixtures" / "labelled_jobs"
 
 
 @dataclass
@@ -57,7 +60,7 @@ def _split(value: str) -> set[str]:
     return {part.strip() for part in value.split(";") if part.strip()}
 
 
-def load_labelled_jobs(directory: str | Path) -> list[LabelledJob]:
+def load_labelled_jobs(directory: str | Path = LABELLED_JOBS) -> list[LabelledJob]:
     jobs = []
     for path in sorted(Path(directory).glob("*.txt")):
         header, _, body = path.read_text(encoding="utf-8").partition("\n---\n")

@@ -1,0 +1,44 @@
+"""Every tracker write and the events it causes, one module per concern.
+
+Events leave through realtime.publish() inside the write's transaction (stored
+with it, sent on commit), named and built by tracker.events. Celery work is queued
+with transaction.on_commit so a worker never looks for a row that is not committed
+yet. Refusals are core.errors.ApplicationError (NotFound, Conflict, ...), mapped to
+the answer once, by core.
+
+    from tracker import services
+    job, created = services.create_job(user, company="Acme", job_title="Backend Engineer")
+"""
+from tracker.services.applications import (
+    change_status,
+    create_application,
+    delete_application,
+    update_application,
+)
+from tracker.services.followups import (
+    create_followup,
+    delete_followup,
+    mark_followup_sent,
+    send_followup_due,
+    update_followup,
+)
+from tracker.services.interviews import (
+    delete_interview,
+    schedule_interview,
+    send_interview_reminders,
+    update_interview,
+)
+from tracker.services.jobs import analyze_job, create_job, delete_job, request_analysis
+from tracker.services.recommendations import (
+    recompute_recommendations,
+    refresh_posting_analyses,
+    users_to_recommend_for,
+)
+
+__all__ = [
+    "analyze_job", "change_status", "create_application", "create_followup", "create_job",
+    "delete_application", "delete_followup", "delete_interview", "delete_job", "mark_followup_sent",
+    "recompute_recommendations", "refresh_posting_analyses", "request_analysis", "schedule_interview",
+    "send_followup_due", "send_interview_reminders", "update_application", "update_followup", "update_interview",
+    "users_to_recommend_for",
+]

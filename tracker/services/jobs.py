@@ -1,0 +1,122 @@
+"""Saved jobs and their analysis: job.created, job.analyzing, job.analyzed, skill_gap.completed."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import NotFound
+from realtime import publish
+from tracker import events
+from tracker.analysis import CandidateProfile, extract_requirements, score_job
+from tracker.models import Job, SkillGap
+
+logger = logging.getLogger(__name__)
+
+
+def run_on_commit(task: Any, *args: Any) -> None:
+    """Queue a Celery task once the write commits, so the worker finds the row."""
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def candidate_profile(user) -> CandidateProfile:
+    """The analysis' view of a user's accounts.Profile (empty profile if none)."""
+    from accounts.models import Profile
+
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        return CandidateProfile()
+    return CandidateProfile(
+        skills=[str(s) for s in (profile.skills or [])],
+        desired_titles=[str(t) for t in (profile.desired_titles or [])],
+        locations=[str(loc) for loc in (profile.locations or [])],
+        years_experience=profile.years_experience,
+        remote_preference=profile.remote_preference or "any",
+    )
+
+
+def create_job(user, *, company: str, job_title: str, job_description: str = "", job_url: str = "",
+               location: str = "", source: str = "", posting=None) -> tuple[Job, bool]:
+    """Save a posting for the user: idempotent per (user, job_url). Returns (job, created).
+
+    A new job publishes job.created and queues its analysis on Celery."""
+    from tracker import tasks
+
+    job_url = (job_url or "").strip()
+    if job_url:
+        existing = Job.objects.filter(user=user, job_url=job_url).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                user=user, company=company.strip(), job_title=job_title.strip(), job_description=job_description or "",
+                job_url=job_url, location=(location or "").strip(), source=(source or "manual").strip(), posting=posting,
+            )
+            publish(user, "jobs", events.JOB_CREATED, events.job_created(job))
+            run_on_commit(tasks.analyze_job, job.id)
+    except IntegrityError:
+        # Another request saved the same URL first: answer with that one.
+        return Job.objects.get(user=user, job_url=job_url), False
+    return job, True
+
+
+def request_analysis(user, job_id: int) -> Job:
+    """Queue a new analysis of one of the user's jobs (e.g. after a profile change)."""
+    from tracker import tasks
+
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(user=user, pk=job_id).first()
+        if job is None:
+            raise NotFound("No such job.")
+        job.analysis_status = Job.AnalysisStatus.PENDING
+        job.save(update_fields=["analysis_status", "updated_at"])
+        run_on_commit(tasks.analyze_job, job.id)
+    return job
+
+
+def analyze_job(job_id: int) -> Job | None:
+    """Run the analysis of a saved job: job.analyzing, then job.analyzed and
+    skill_gap.completed, then the user's recommendations are refreshed.
+    Idempotent: running it twice stores the same result again."""
+    from tracker import tasks
+
+    with transaction.atomic():
+        job = Job.objects.select_for_update(of=("self",)).select_related("user").filter(pk=job_id).first()
+        if job is None:
+            return None
+        job.analysis_status = Job.AnalysisStatus.ANALYZING
+        job.save(update_fields=["analysis_status", "updated_at"])
+        publish(job.user, "jobs", events.JOB_ANALYZING, events.job_analyzing(job))
+    try:
+        requirements = extract_requirements(job.job_description, job.job_title, job.location)
+        result = score_job(requirements, job.job_title, job.location, candidate_profile(job.user))
+    except Exception as exc:  # a bug in analysis must not leave the job "analyzing" forever
+        logger.exception("analysis of job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(analysis_status=Job.AnalysisStatus.FAILED, analysis_error=str(exc)[:1000])
+        return job
+    gap = result.skill_gap
+    with transaction.atomic():
+        job = Job.objects.select_for_update(of=("self",)).select_related("user").get(pk=job_id)
+        job.analysis = result.to_dict()
+        job.match_score = result.match_score
+        job.recommendation = result.recommendation
+        job.analysis_status = Job.AnalysisStatus.ANALYZED
+        job.analysis_error = ""
+        job.analyzed_at = timezone.now()
+        job.save()
+        SkillGap.objects.update_or_create(job=job, defaults={
+            "overall_match": gap.overall_match, "matching_skills": gap.matching_skills,
+            "missing_skills": gap.missing_skills})
+        publish(job.user, "jobs", events.JOB_ANALYZED, events.job_analyzed(job, result))
+        publish(job.user, "skills", events.SKILL_GAP_COMPLETED, events.skill_gap_completed(job, result))
+        run_on_commit(tasks.recompute_recommendations_for_user, job.user_id)
+    return job
+
+
+def delete_job(user, job_id: int) -> None:
+    deleted, _ = Job.objects.filter(user=user, pk=job_id).delete()
+    if not deleted:
+        raise NotFound("No such job.")
