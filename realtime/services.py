@@ -26,11 +26,6 @@ logger = logging.getLogger(__name__)
 # Any constant key: the transaction-level advisory lock that orders event ids.
 EVENT_ORDER_LOCK = 0x4A6F62656C6978  # "Jobelix"
 
-# publish() refuses a type the catalogue lacks, or a channel the type is not declared on.
-# turned on when every app's events.py has landed
-CHECK_CATALOGUE = False
-
-
 class WireJSONEncoder(DjangoJSONEncoder):
     """Django's encoder, but a datetime left in a payload becomes the one wire format (core.wire)."""
 
@@ -53,8 +48,7 @@ def publish(user, channel: str, type: str, data: dict[str, Any]) -> Event:
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    if CHECK_CATALOGUE:
-        catalogue.check(type, channel)
+    catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
     # Normalise to JSON types now, so the stored row and the live message are identical.
     payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
     with transaction.atomic():

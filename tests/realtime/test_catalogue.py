@@ -163,8 +163,7 @@ def test_every_socket_frame_matches_its_schema(start_daphne, ws_listen, user, ma
 
 
 @pytest.mark.django_db
-def test_publish_refuses_what_the_catalogue_does_not_declare(monkeypatch):
-    monkeypatch.setattr(services, "CHECK_CATALOGUE", True)
+def test_publish_refuses_what_the_catalogue_does_not_declare():
     with transaction.atomic():
         services.publish(None, "system", events.SYSTEM_NOTIFICATION, events.broadcast_payload("hi", "info", False))
     for channel, type_, reason in [
