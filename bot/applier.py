@@ -95,7 +95,7 @@ def browser_apply(request: dict) -> None:
         raise ApplyError(f"{adapter_name}: {describe_error(exc)}") from exc
     finally:
         close_chromium(pw, browser)
-    if not outcome.submitted:
+    if outcome is None or not outcome.submitted:
         raise ApplyError(f"{adapter_name} did not confirm the application.")
     logger.info("submission %s: applied to %s (%s), confirmation %s", request.get("submission_id"), job.url,
                 job.title, outcome.confirmation or "-")

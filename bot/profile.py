@@ -18,7 +18,7 @@ def _as_list(value) -> list[str]:
     if isinstance(value, str):
         items = re.split(r"[,\n;]", value)
     elif isinstance(value, (list, tuple)):
-        items = value
+        items = list(value)
     else:
         items = [value]
     out: list[str] = []
@@ -70,7 +70,7 @@ class Profile:
         data = dict(data or {})
         if isinstance(data.get("profile"), dict):  # tolerate {"profile": {...}} envelopes
             data = {**data, **data["profile"]}
-        user = data.get("user") if isinstance(data.get("user"), dict) else {}
+        user: dict = data["user"] if isinstance(data.get("user"), dict) else {}
         name = data.get("name") or data.get("full_name") or user.get("name") or " ".join(
             p for p in (data.get("first_name") or user.get("first_name"), data.get("last_name") or user.get("last_name")) if p
         ) or data.get("username") or user.get("username") or ""

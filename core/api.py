@@ -39,9 +39,9 @@ def json_error_handler(exc: Exception, context: dict[str, Any]) -> Response | No
 class WireDateTimeField(serializers.DateTimeField):
     """DRF datetimes in the wire format (`core.wire.iso`)."""
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> str:
         if not value:
-            return None
+            return None  # type: ignore[return-value]  # DRF renders a missing datetime as null
         if isinstance(value, str):
             return value
-        return iso(value)
+        return iso(value) or ""

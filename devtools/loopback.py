@@ -107,7 +107,7 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer((host, port), _RequestHandler)
         self.httpd.daemon_threads = True
-        self.port: int = self.httpd.server_address[1]  # type: ignore[assignment]
+        self.port: int = int(self.httpd.server_address[1])
         self.url = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
 

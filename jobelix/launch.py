@@ -64,8 +64,9 @@ def processes(port: int) -> dict[str, list[str]]:
     procs["sandbox"] = [PYTHON, "-m", "bot.sandbox", "--port", sandbox_port]
     if os.environ.get("JOBELIX_DEMO_BOARDS_URL"):
         # Demo career pages (schema.org JobPosting) that the demo companies point at.
-        port = os.environ["JOBELIX_DEMO_BOARDS_URL"].rsplit(":", 1)[1]
-        procs["boards"] = [PYTHON, "-m", "devtools.career_boards", "--port", port, "--companies", "4", "--jobs", "6"]
+        boards_port = os.environ["JOBELIX_DEMO_BOARDS_URL"].rsplit(":", 1)[1]
+        procs["boards"] = [PYTHON, "-m", "devtools.career_boards", "--port", boards_port,
+                           "--companies", "4", "--jobs", "6"]
     return procs
 
 

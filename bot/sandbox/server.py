@@ -350,6 +350,8 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], di
         if not name:
             continue
         payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)  # decode=True gives bytes for a non-multipart part
+        name = str(name)
         filename = part.get_filename()
         if filename is not None:
             if filename or payload:
@@ -402,7 +404,7 @@ class SandboxBoard:
         handler = type("BoundBoardHandler", (BoardHandler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[:2]
+        self.host, self.port = str(self.httpd.server_address[0]), int(self.httpd.server_address[1])
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
 
