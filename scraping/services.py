@@ -39,40 +39,40 @@ Status = ScrapeRun.Status
 CStatus = CompanyScrape.Status
 
 
-class ScrapeAlreadyRunning(Conflict):
-    """Start while a run is pending or running: 409 with that run, so the page can show it."""
+class _RunConflict(Conflict):
+    """A 409 that carries the run in question, so the page can show it."""
 
-    status = 409
-    code = "scrape_running"
+    message = ""
 
     def __init__(self, run: ScrapeRun):
-        super().__init__("A scrape is already running.", run=selectors.run_payload(run))
+        super().__init__(self.message, run=selectors.run_payload(run))
         self.run = run
+
+
+class ScrapeAlreadyRunning(_RunConflict):
+    """Start while a run is pending or running."""
+
+    code = "scrape_running"
+    message = "A scrape is already running."
 
 
 class NothingToScrape(ApplicationError):
     """No (valid) company was chosen, or no company is active: 400."""
 
-    status = 400
     code = "nothing_to_scrape"
 
 
 class NoActiveRun(Conflict):
-    """Stop with no run pending or running: 409."""
+    """Stop with no run pending or running."""
 
-    status = 409
     code = "no_active_run"
 
 
-class RunStillActive(Conflict):
-    """Reset while the run is still going: 409 with the run."""
+class RunStillActive(_RunConflict):
+    """Reset while the run is still going."""
 
-    status = 409
     code = "run_still_active"
-
-    def __init__(self, run: ScrapeRun):
-        super().__init__("Stop the running scrape before resetting.", run=selectors.run_payload(run))
-        self.run = run
+    message = "Stop the running scrape before resetting."
 
 
 # ---- publishing -----------------------------------------------------------

@@ -10,6 +10,7 @@ from core.errors import ApplicationError, Conflict, NotFound
 from realtime import publish
 from tracker import events
 from tracker.models import Application, ApplicationStatusChange, Job
+from tracker.services._common import delete_owned, set_changed_fields
 
 EDITABLE_APPLICATION_FIELDS = ("notes", "contact_name", "contact_email", "salary_expectation")
 
@@ -79,11 +80,9 @@ def update_application(user, application_id: int, changes: dict[str, Any]) -> Ap
         change_status(user, application_id, status)
     with transaction.atomic():
         app = locked_application(user, application_id)
-        changed = [f for f in EDITABLE_APPLICATION_FIELDS if f in changes and getattr(app, f) != changes[f]]
+        changed = set_changed_fields(app, EDITABLE_APPLICATION_FIELDS, changes)
         if not changed:
             return app
-        for field in changed:
-            setattr(app, field, changes[field])
         app.save(update_fields=changed + ["updated_at"])
         publish(user, "applications", events.APPLICATION_UPDATED,
                 events.application_updated(app, changed, timezone.now()))
@@ -91,6 +90,4 @@ def update_application(user, application_id: int, changes: dict[str, Any]) -> Ap
 
 
 def delete_application(user, application_id: int) -> None:
-    deleted, _ = Application.objects.filter(user=user, pk=application_id).delete()
-    if not deleted:
-        raise NotFound("No such application.")
+    delete_owned(Application, user, application_id, "application")

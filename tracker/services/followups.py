@@ -12,6 +12,7 @@ from core.errors import NotFound
 from realtime import publish
 from tracker import events
 from tracker.models import FollowUp
+from tracker.services._common import delete_owned, set_changed_fields
 from tracker.services.applications import locked_application
 
 FOLLOWUP_FIELDS = ("followup_type", "scheduled_date", "notes")
@@ -33,9 +34,7 @@ def update_followup(user, followup_id: int, changes: dict[str, Any]) -> FollowUp
         followup = FollowUp.objects.select_for_update().filter(user=user, pk=followup_id).first()
         if followup is None:
             raise NotFound("No such follow-up.")
-        changed = [f for f in FOLLOWUP_FIELDS if f in changes and getattr(followup, f) != changes[f]]
-        for field in changed:
-            setattr(followup, field, changes[field])
+        changed = set_changed_fields(followup, FOLLOWUP_FIELDS, changes)
         if "scheduled_date" in changed:
             followup.due_notified_at = None
             changed.append("due_notified_at")
@@ -61,9 +60,7 @@ def mark_followup_sent(user, followup_id: int) -> FollowUp:
 
 
 def delete_followup(user, followup_id: int) -> None:
-    deleted, _ = FollowUp.objects.filter(user=user, pk=followup_id).delete()
-    if not deleted:
-        raise NotFound("No such follow-up.")
+    delete_owned(FollowUp, user, followup_id, "follow-up")
 
 
 def send_followup_due(now: datetime | None = None) -> int:

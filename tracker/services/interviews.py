@@ -11,6 +11,7 @@ from core.errors import NotFound
 from realtime import publish
 from tracker import events
 from tracker.models import Interview, InterviewReminder
+from tracker.services._common import delete_owned, set_changed_fields
 from tracker.services.applications import locked_application
 
 REMINDER_OFFSETS = [  # smallest first: the one whose moment has come most recently wins
@@ -41,20 +42,16 @@ def update_interview(user, interview_id: int, changes: dict[str, Any]) -> Interv
                      .filter(user=user, pk=interview_id).first())
         if interview is None:
             raise NotFound("No such interview.")
-        changed = [f for f in INTERVIEW_FIELDS if f in changes and getattr(interview, f) != changes[f]]
+        changed = set_changed_fields(interview, INTERVIEW_FIELDS, changes)
         if not changed:
             return interview
-        for field in changed:
-            setattr(interview, field, changes[field])
         interview.save(update_fields=changed + ["updated_at"])
         publish(user, "interviews", events.INTERVIEW_UPDATED, events.interview_updated(interview, changed))
     return interview
 
 
 def delete_interview(user, interview_id: int) -> None:
-    deleted, _ = Interview.objects.filter(user=user, pk=interview_id).delete()
-    if not deleted:
-        raise NotFound("No such interview.")
+    delete_owned(Interview, user, interview_id, "interview")
 
 
 def send_interview_reminders(now: datetime | None = None) -> int:

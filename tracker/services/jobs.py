@@ -12,6 +12,7 @@ from realtime import publish
 from tracker import events
 from tracker.analysis import CandidateProfile, extract_requirements, score_job
 from tracker.models import Job, SkillGap
+from tracker.services._common import delete_owned
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,4 @@ def analyze_job(job_id: int) -> Job | None:
 
 
 def delete_job(user, job_id: int) -> None:
-    deleted, _ = Job.objects.filter(user=user, pk=job_id).delete()
-    if not deleted:
-        raise NotFound("No such job.")
+    delete_owned(Job, user, job_id, "job")
