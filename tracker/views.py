@@ -88,28 +88,27 @@ def change_status(request: HttpRequest, application_id: int) -> HttpResponse:
     return redirect("tracker-applications")
 
 
-@login_required
-def interviews(request: HttpRequest) -> HttpResponse:
-    form = InterviewForm(request.POST if request.method == "POST" else None, user=request.user)
+def _per_application_page(request: HttpRequest, form_class, create, done: str, page: str, **listing) -> HttpResponse:
+    """A list page whose form adds something to one of the user's applications (interviews, follow-ups)."""
+    form = form_class(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         with _refusals_as_messages(request):
-            services.schedule_interview(request.user, form.cleaned_data["application_id"].id, **form.service_fields())
-            messages.success(request, "Interview scheduled.")
-        return redirect("tracker-interviews")
-    return render(request, "tracker/interviews.html", _ctx(
-        upcoming=list(selectors.interviews_for(request.user, upcoming=True)), form=form))
+            create(request.user, form.cleaned_data["application_id"].id, **form.service_fields())
+            messages.success(request, done)
+        return redirect(f"tracker-{page}")
+    return render(request, f"tracker/{page}.html", _ctx(form=form, **listing))
+
+
+@login_required
+def interviews(request: HttpRequest) -> HttpResponse:
+    return _per_application_page(request, InterviewForm, services.schedule_interview, "Interview scheduled.",
+                                 "interviews", upcoming=list(selectors.interviews_for(request.user, upcoming=True)))
 
 
 @login_required
 def followups(request: HttpRequest) -> HttpResponse:
-    form = FollowUpForm(request.POST if request.method == "POST" else None, user=request.user)
-    if form.is_bound and form.is_valid():
-        with _refusals_as_messages(request):
-            services.create_followup(request.user, form.cleaned_data["application_id"].id, **form.service_fields())
-            messages.success(request, "Follow-up planned.")
-        return redirect("tracker-followups")
-    return render(request, "tracker/followups.html", _ctx(
-        followups=list(selectors.followups_for(request.user)), form=form))
+    return _per_application_page(request, FollowUpForm, services.create_followup, "Follow-up planned.",
+                                 "followups", followups=list(selectors.followups_for(request.user)))
 
 
 @login_required
