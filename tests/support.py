@@ -1,6 +1,7 @@
 """Small helpers shared by tests (fixtures live in conftest.py)."""
 import asyncio
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -58,3 +59,14 @@ def wire_time_problems(value: Any, where: str = "") -> list[str]:
 
     return [f"{where}{path}: {text!r} is not a wire time" for path, text in time_strings(value)
             if not is_wire_time(text)]
+
+
+def wait_until(predicate, timeout=15.0, interval=0.1, message="condition"):
+    """Poll until predicate() is truthy and return its value; fail the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")

@@ -55,11 +55,16 @@ def applications_for(user, status: str = ""):
     return apps.filter(status=status) if status else apps
 
 
+def _one(queryset, pk: int, what: str):
+    """The row with this id among the user's own, else 404 (another user's id answers the same)."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
 def get_application(user, application_id: int) -> Application:
-    app = applications_for(user).filter(pk=application_id).first()
-    if app is None:
-        raise NotFound("No such application.")
-    return app
+    return _one(applications_for(user), application_id, "application")
 
 
 def kanban_for(user) -> list[dict]:
@@ -87,10 +92,7 @@ def interviews_for(user, upcoming: bool = False):
 
 
 def get_interview(user, interview_id: int) -> Interview:
-    interview = interviews_for(user).filter(pk=interview_id).first()
-    if interview is None:
-        raise NotFound("No such interview.")
-    return interview
+    return _one(interviews_for(user), interview_id, "interview")
 
 
 def followups_for(user, pending: bool = False):
@@ -101,10 +103,7 @@ def followups_for(user, pending: bool = False):
 
 
 def get_followup(user, followup_id: int) -> FollowUp:
-    followup = followups_for(user).filter(pk=followup_id).first()
-    if followup is None:
-        raise NotFound("No such follow-up.")
-    return followup
+    return _one(followups_for(user), followup_id, "follow-up")
 
 
 def recommendations_for(user):

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.test import override_settings
 
+from tests import support
 from tests.conftest import start_celery_worker
 from tests.submissions.conftest import make_postings as make_postings  # a fixture
 
@@ -22,13 +23,7 @@ SWEEP = {"CELERY_VISIBILITY_TIMEOUT": VISIBILITY, "CELERY_UNACKED_RESTORE_INTERV
 
 
 def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return support.wait_until(predicate, timeout, interval=0.2, message=what)
 
 
 def test_worker_killed_mid_scrape_the_run_is_rerun_and_finishes(process_dir):

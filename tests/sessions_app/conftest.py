@@ -1,10 +1,10 @@
 """Helpers for the bot-session tests: a live server, reporters, raw protocol calls."""
-import time
 
 import pytest
 import requests
 
 from bot.reporter import StatusReporter
+from tests import support
 
 
 @pytest.fixture
@@ -62,11 +62,4 @@ def protocol(live):
     return Protocol(live)
 
 
-def wait_until(predicate, timeout=15.0, interval=0.1, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+wait_until = support.wait_until  # re-exported: the sessions tests import it from here

@@ -1,7 +1,6 @@
 """The Celery apply worker: process_submission_job on a real worker, kill-and-rerun recovery."""
 import re
 import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,19 +9,14 @@ from devtools.fake_apply_board import FakeJobBoard
 from submissions import services, worker
 from submissions.models import SubmissionJob
 from submissions.tasks import process_submission_job
+from tests import support
 from tests.submissions.helpers import events_of
 
 POST_JSON = "submissions.appliers.post_json"
 
 
 def wait_until(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return support.wait_until(predicate, timeout, message=what)
 
 
 @pytest.fixture
