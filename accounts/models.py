@@ -57,7 +57,13 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for a bot (scope `bot`) or a worker (scope `worker`); only its hash is kept."""
+    """A bearer token for a bot (scope `bot`) or a worker (scope `worker`); only its hash is kept.
+
+    A *service* token (``is_service``) is a worker token staff made for an external worker
+    (a DirectoryBolt-style process with ``WORKER_AUTH_TOKEN`` in its environment). It belongs
+    to its own service account, which has no powers, and reaches only the submission jobs it
+    created or staff assigned to it (``SubmissionJob.assigned_token``).
+    """
 
     class Scope(models.TextChoices):
         BOT = "bot", "Bot"
@@ -71,15 +77,27 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    is_service = models.BooleanField(
+        default=False, help_text="A staff-made worker token of a service account: acts only on jobs assigned to it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who made this service token.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "revoked_at"])]
 
     def __str__(self):
-        return f"{self.name} ({self.scope}, {self.prefix}…)"
+        kind = "service worker" if self.is_service else self.scope
+        return f"{self.name} ({kind}, {self.prefix}…)"
 
     @property
     def acts_for_system(self) -> bool:
-        """A staff member's worker token may act on any user's jobs."""
-        return self.scope == self.Scope.WORKER and self.user.is_staff
+        """A staff member's worker token may act on any user's jobs (a service token never does)."""
+        return self.scope == self.Scope.WORKER and not self.is_service and self.user.is_staff

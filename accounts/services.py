@@ -4,10 +4,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import ApiToken, Profile, hash_token
+from core.errors import ApplicationError, PermissionDenied
 
 TOKEN_PREFIX = "jbx_"
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -18,14 +21,37 @@ def get_or_create_profile(user) -> Profile:
     return profile
 
 
-def create_token(user, name: str, scope: str = ApiToken.Scope.BOT) -> tuple[ApiToken, str]:
+def create_token(user, name: str, scope: str = ApiToken.Scope.BOT, **extra) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored.
 
     Name and scope come validated (TokenForm, ApiTokenSerializer: the model's fields) or from our own code.
     """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, scope=scope, prefix=raw[:12], token_hash=hash_token(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name, scope=scope, prefix=raw[:12], token_hash=hash_token(raw), **extra
+    )
     return token, raw
+
+
+def create_service_token(created_by, name: str) -> tuple[ApiToken, str]:
+    """Staff make a worker token for an external worker; the raw value is returned once.
+
+    It gets its own service account (no password, no staff powers, no jobs of its own), so
+    the token can reach nothing but the jobs it creates or staff assign to it, whatever
+    endpoint it is shown to.
+    """
+    if not (created_by and created_by.is_active and created_by.is_staff):
+        raise PermissionDenied("Only staff create service worker tokens.")
+    name = (name or "").strip()
+    max_length = ApiToken._meta.get_field("name").max_length
+    if not name or len(name) > max_length:
+        raise ApplicationError(f"A service token needs a name of 1 to {max_length} characters.", field="name")
+    with transaction.atomic():
+        account = get_user_model().objects.create_user(
+            username=f"service-{slugify(name)[:40] or 'worker'}-{secrets.token_hex(4)}",
+            first_name=name[:150],
+        )  # no password given: an unusable one, so the account never logs in
+        return create_token(account, name, ApiToken.Scope.WORKER, is_service=True, created_by=created_by)
 
 
 def revoke_token(user, token_id: int) -> bool:

@@ -2,10 +2,12 @@
 wire shapes in events; errors are ApplicationErrors answered by core.api).
 
 POST /api/worker/update-progress    a worker's progress report (Bearer worker token)
-GET  /api/v1/submissions/jobs        the caller's jobs (staff: ?scope=all for everyone's)
-POST /api/v1/submissions/jobs        {"job_posting_ids": [...], "start"?: bool} creates a job; queued on
-                                     Celery unless start is false (an external worker will run it)
-GET  /api/v1/submissions/jobs/<id>   one job with its submissions (owner or staff; else 404)
+GET  /api/v1/submissions/jobs        the caller's jobs (staff: ?scope=all for everyone's; a service token:
+                                     the jobs assigned to it)
+POST /api/v1/submissions/jobs        {"job_posting_ids": [...], "start"?: bool, "external_id"?: str} creates a
+                                     job; queued on Celery unless start is false (an external worker will run
+                                     it, reporting with our id or the external_id as job_id)
+GET  /api/v1/submissions/jobs/<id>   one job with its submissions (owner, staff or its service token; else 404)
 """
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,13 +17,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import BearerTokenAuthentication, require_scope
+from accounts.models import ApiToken
 from submissions import events, progress_rules, selectors, services
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
 PROGRESS_UPDATE_DOC = inline_serializer(
     "ProgressUpdate",
     {
-        "job_id": serializers.UUIDField(),
+        "job_id": serializers.CharField(
+            help_text="The job's UUID, or its external_id (the reference its owner gave it, e.g. test-job-123)."
+        ),
         "submission_id": serializers.UUIDField(required=False),
         "status": serializers.ChoiceField(choices=sorted(set(progress_rules.JOB_STATUSES + progress_rules.SUBMISSION_STATUSES))),
         "completed": serializers.IntegerField(required=False, min_value=0, help_text="Alias: directories_completed."),
@@ -33,7 +38,8 @@ PROGRESS_UPDATE_DOC = inline_serializer(
 
 
 class UpdateProgressView(APIView):
-    """A worker reports progress. A staff member's worker token acts for any job; others only for their own."""
+    """A worker reports progress: a user's worker token on their own jobs (a staff member's: any job by UUID),
+    a service token on the jobs assigned to it (selectors.worker_reach)."""
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [require_scope("worker", allow_session=False)]
@@ -41,8 +47,7 @@ class UpdateProgressView(APIView):
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         update = progress_rules.parse_update(_json_body(request))
-        owner = None if request.auth.acts_for_system else request.user
-        result = services.apply_progress_update(update, owner=owner)
+        result = services.apply_progress_update(update, reach=selectors.worker_reach(request.auth))
         return Response(
             {
                 "success": True,
@@ -61,26 +66,37 @@ def _json_body(request):
         raise progress_rules.InvalidUpdate("The body must be valid JSON.") from None
 
 
+def _service_token(request) -> ApiToken | None:
+    """The request's service worker token, if that is how it authenticated."""
+    return request.auth if isinstance(request.auth, ApiToken) and request.auth.is_service else None
+
+
 class JobListView(APIView):
     @extend_schema(operation_id="submission_jobs_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         if request.query_params.get("scope") == "all" and request.user.is_staff:
             jobs = selectors.jobs_visible_to(request.user)
         else:
-            jobs = selectors.own_jobs(request.user)
+            jobs = selectors.own_jobs(request.user, _service_token(request))
         return Response({"jobs": [events.job_payload(job) for job in jobs[:200]]})
 
     @extend_schema(operation_id="submission_jobs_create", request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
-        job = services.create_job(request.user, body.get("job_posting_ids"), start=body.get("start", True))
+        job = services.create_job(
+            request.user,
+            body.get("job_posting_ids"),
+            start=body.get("start", True),
+            external_id=body.get("external_id"),
+            assigned_token=_service_token(request),
+        )
         return Response(events.job_payload(job), status=status.HTTP_201_CREATED)
 
 
 class JobDetailView(APIView):
     @extend_schema(operation_id="submission_jobs_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request, job_id):
-        job = selectors.get_job_for(request.user, job_id)
+        job = selectors.get_job_for(request.user, job_id, _service_token(request))
         if job is None:
             raise services.JobNotFound("No such submission job.")
         data = events.job_payload(job)

@@ -13,6 +13,7 @@ from core.wire import iso, now_iso
 from realtime.catalogue import (
     INT,
     NULLABLE_INT,
+    NULLABLE_STR,
     NULLABLE_WIRE_TIME,
     NUMBER,
     STR,
@@ -28,6 +29,7 @@ CHANNEL = "submissions"
 JOB_SCHEMA = obj(
     {
         "job_id": STR,
+        "external_id": NULLABLE_STR,
         "status": {"type": "string", "enum": list(rules.JOB_STATUSES)},
         "total": INT,
         "directories_completed": INT,
@@ -79,6 +81,7 @@ SUBMISSION_UPDATED = event_type(
 def job_payload(job: SubmissionJob) -> dict[str, Any]:
     return {
         "job_id": str(job.pk),
+        "external_id": job.external_id,
         "status": job.status,
         "total": job.total,
         "directories_completed": job.completed,

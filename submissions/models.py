@@ -6,9 +6,18 @@ them live in ``submissions.progress_rules``.
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from submissions import progress_rules as rules
+
+# The one rule for an external reference: the job creation API and the worker endpoint both apply it.
+validate_external_id = RegexValidator(
+    rules.EXTERNAL_ID_PATTERN,
+    f"An external id is 1 to {rules.MAX_EXTERNAL_ID_LENGTH} letters, digits, '.', '_', ':' or '-', "
+    "starting with a letter or digit.",
+    code="invalid_external_id",
+)
 
 
 class SubmissionJob(models.Model):
@@ -33,6 +42,23 @@ class SubmissionJob(models.Model):
         max_length=200, blank=True, help_text="Dotted path of the applier this job runs with (SUBMISSIONS_APPLIER when created)."
     )
     error_log = models.JSONField(default=list, blank=True, help_text="[{at, message, submission_id?}], oldest first.")
+    # null, not "": NULLs never collide in the unique constraints below (jobs without a reference).
+    external_id = models.CharField(
+        max_length=rules.MAX_EXTERNAL_ID_LENGTH,
+        null=True,
+        blank=True,
+        validators=[validate_external_id],
+        help_text="The owner's own id for this job (e.g. test-job-123); workers may report with it as job_id.",
+    )
+    assigned_token = models.ForeignKey(
+        "accounts.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_jobs",
+        limit_choices_to={"is_service": True},
+        help_text="The service worker token that runs this job (it created it, or staff assigned it).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -41,6 +67,11 @@ class SubmissionJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "-created_at"], name="subjob_owner_created")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "external_id"], name="subjob_external_id_per_owner"),
+            # A service token resolves external ids among its assigned jobs: one job per id there too.
+            models.UniqueConstraint(fields=["assigned_token", "external_id"], name="subjob_external_id_per_token"),
+        ]
 
     def __str__(self):
         return f"Submission job {str(self.id)[:8]} ({self.status})"

@@ -15,6 +15,7 @@ here makes every rule unit-testable without a database:
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -68,6 +69,11 @@ FIELD_ALIASES = {
     "current_directory": "current_target",
 }
 
+# A job's external reference (the owner's own id, e.g. "test-job-123"): workers may send it as job_id.
+MAX_EXTERNAL_ID_LENGTH = 100
+EXTERNAL_ID_PATTERN = rf"\A[A-Za-z0-9][A-Za-z0-9._:-]{{0,{MAX_EXTERNAL_ID_LENGTH - 1}}}\Z"
+EXTERNAL_ID_RE = re.compile(EXTERNAL_ID_PATTERN)
+
 MAX_COUNT = 1_000_000
 MAX_TARGET_LENGTH = 255
 MAX_ERROR_LENGTH = 2000  # longer messages (stack traces) are cut, not rejected: the failure still counts
@@ -99,15 +105,21 @@ class ImpossibleTransition(UpdateRejected):
 
 @dataclass(frozen=True)
 class ProgressUpdate:
-    """One validated, alias-normalised update as sent by a worker."""
+    """One validated, alias-normalised update as sent by a worker.
 
-    job_id: uuid.UUID
+    ``job_id`` is set when the wire's job_id is a UUID (ours, usually); ``job_external_id``
+    when it has the shape of an external reference. A UUID-shaped value is both: it is
+    looked up as our id first, then as the caller's reference.
+    """
+
+    job_id: uuid.UUID | None
     status: str
     submission_id: uuid.UUID | None = None
     completed: int | None = None
     failed: int | None = None
     current_target: str | None = None
     error_message: str | None = None
+    job_external_id: str | None = None
 
 
 def normalise_aliases(body: dict) -> dict:
@@ -133,6 +145,27 @@ def _parse_uuid(body: dict, name: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidUpdate(f"'{name}' must be a UUID string", field=name) from None
+
+
+def _parse_job_ref(body: dict) -> tuple[uuid.UUID | None, str | None]:
+    """job_id: a UUID of ours, or the caller's external reference (e.g. the spec's "test-job-123")."""
+    value = body.get("job_id")
+    if value is None or value == "":
+        raise InvalidUpdate("'job_id' is required", field="job_id")
+    if not isinstance(value, str):
+        raise InvalidUpdate("'job_id' must be a string: a job UUID or your external id", field="job_id")
+    try:
+        job_uuid: uuid.UUID | None = uuid.UUID(value)
+    except ValueError:
+        job_uuid = None
+    external_id = value if EXTERNAL_ID_RE.match(value) else None
+    if job_uuid is None and external_id is None:
+        raise InvalidUpdate(
+            f"'job_id' must be a job UUID or an external id (1 to {MAX_EXTERNAL_ID_LENGTH} letters, digits, "
+            "'.', '_', ':' or '-', starting with a letter or digit)",
+            field="job_id",
+        )
+    return job_uuid, external_id
 
 
 def _parse_count(body: dict, name: str) -> int | None:
@@ -165,9 +198,7 @@ def parse_update(body: Any) -> ProgressUpdate:
     if not isinstance(body, dict):
         raise InvalidUpdate("the body must be a JSON object")
     body = normalise_aliases(body)
-    job_id = _parse_uuid(body, "job_id")
-    if job_id is None:
-        raise InvalidUpdate("'job_id' is required", field="job_id")
+    job_id, job_external_id = _parse_job_ref(body)
     submission_id = _parse_uuid(body, "submission_id")
     status = body.get("status")
     if not isinstance(status, str) or not status:
@@ -186,6 +217,7 @@ def parse_update(body: Any) -> ProgressUpdate:
         )
     return ProgressUpdate(
         job_id=job_id,
+        job_external_id=job_external_id,
         status=status,
         submission_id=submission_id,
         completed=_parse_count(body, "completed"),

@@ -1,6 +1,11 @@
 """Reads of submission jobs, scoped to who is asking (their wire shape: ``submissions.events``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
+from accounts.models import ApiToken
 from scraping.models import JobPosting
 from submissions.models import Submission, SubmissionJob
 
@@ -13,13 +18,42 @@ def jobs_visible_to(user) -> QuerySet:
     return jobs if user.is_staff else jobs.filter(owner=user)
 
 
-def own_jobs(user) -> QuerySet:
+def own_jobs(user, token: ApiToken | None = None) -> QuerySet:
+    """A user's own jobs; for a service token, the jobs it runs (so a worker can read what it reports on)."""
+    if token is not None and token.is_service:
+        return worker_reach(token).jobs.select_related("owner")
     return SubmissionJob.objects.select_related("owner").filter(owner=user)
 
 
-def get_job_for(user, job_id) -> SubmissionJob | None:
-    """The job if this user may see it (owner or staff), else None (the caller answers 404)."""
-    return jobs_visible_to(user).filter(pk=job_id).first()
+def get_job_for(user, job_id, token: ApiToken | None = None) -> SubmissionJob | None:
+    """The job if this user may see it (owner or staff; a service token: its jobs), else None (404)."""
+    jobs = own_jobs(user, token) if token is not None and token.is_service else jobs_visible_to(user)
+    return jobs.filter(pk=job_id).first()
+
+
+@dataclass(frozen=True)
+class WorkerReach:
+    """The jobs a worker may report on: ``jobs`` by our UUID, ``by_external_id`` by the caller's reference."""
+
+    jobs: QuerySet
+    by_external_id: QuerySet
+
+
+def worker_reach(token: ApiToken | None) -> WorkerReach:
+    """What a worker token reaches; None is the system (the Celery apply worker): every job, by UUID.
+
+    A service token: the jobs assigned to it (those it created are assigned at creation), nothing else.
+    A staff member's worker token: any job by UUID; external ids are the caller's own jobs' references.
+    Anyone else's worker token: their own jobs.
+    """
+    every = SubmissionJob.objects.all()
+    if token is None:
+        return WorkerReach(jobs=every, by_external_id=every.none())
+    if token.is_service:
+        assigned = every.filter(assigned_token=token)
+        return WorkerReach(jobs=assigned, by_external_id=assigned)
+    own = every.filter(owner=token.user)
+    return WorkerReach(jobs=every if token.acts_for_system else own, by_external_id=own)
 
 
 def recent_submissions(job: SubmissionJob, limit: int = RECENT_SUBMISSIONS) -> list[Submission]:

@@ -15,22 +15,31 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import ApplicationError, NotFound
+from accounts.models import ApiToken
+from core.errors import ApplicationError, Conflict, NotFound
 from core.wire import iso
 from realtime import publish
 from scraping.models import JobPosting
-from submissions import events
+from submissions import events, selectors
 from submissions import progress_rules as rules
-from submissions.models import Submission, SubmissionJob
+from submissions.models import Submission, SubmissionJob, validate_external_id
 
 MAX_POSTINGS_PER_JOB = 500
 
 
 class JobNotFound(NotFound):
     """The job (or the submission inside it) does not exist for this actor: 404."""
+
+
+class ExternalIdTaken(Conflict):
+    """Another job of this owner (or of this service token) already has the reference: 409."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="external_id")
 
 
 @dataclass
@@ -51,18 +60,16 @@ def publish_submission(job: SubmissionJob, submission: Submission) -> None:
 # -- the progress path (endpoint + Celery) ------------------------------------------
 
 
-def apply_progress_update(update: rules.ProgressUpdate, *, owner: User | None = None) -> UpdateResult:
-    """Apply one worker update atomically; ``owner`` None means the system (any job).
+def apply_progress_update(update: rules.ProgressUpdate, *, reach: selectors.WorkerReach | None = None) -> UpdateResult:
+    """Apply one worker update atomically, on a job within ``reach`` (None: the system, any job).
 
     Rows are locked job first, then submission (everyone locks in this order), so
     concurrent updates to one job serialise and counts stay exact. Raises JobNotFound,
     or rules.UpdateRejected (400/409) with nothing written.
     """
+    reach = reach or selectors.worker_reach(None)
     with transaction.atomic():
-        jobs = SubmissionJob.objects.select_related("owner").select_for_update(of=("self",))
-        if owner is not None:
-            jobs = jobs.filter(owner=owner)
-        job = jobs.filter(pk=update.job_id).first()
+        job = _locked_job(reach, update)
         if job is None:
             raise JobNotFound("No such submission job.")
         submission = None
@@ -74,6 +81,20 @@ def apply_progress_update(update: rules.ProgressUpdate, *, owner: User | None = 
         if plan.changed:
             _write_plan(job, submission, plan, now=timezone.now())
         return UpdateResult(job=job, submission=submission, changed=plan.changed)
+
+
+def _locked_job(reach: selectors.WorkerReach, update: rules.ProgressUpdate) -> SubmissionJob | None:
+    """The job by our UUID, else by the caller's external reference; its row locked."""
+    candidates = []
+    if update.job_id is not None:
+        candidates.append(reach.jobs.filter(pk=update.job_id))
+    if update.job_external_id is not None:
+        candidates.append(reach.by_external_id.filter(external_id=update.job_external_id))
+    for jobs in candidates:
+        job = jobs.select_related("owner").select_for_update(of=("self",)).first()
+        if job is not None:
+            return job
+    return None
 
 
 def _job_state(job: SubmissionJob) -> rules.JobState:
@@ -136,22 +157,58 @@ def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.U
 # -- creating and starting jobs -----------------------------------------------------
 
 
-def create_job(owner: User, posting_ids: Any, *, start: Any = True) -> SubmissionJob:
-    """A job applying to these active postings, one submission each; started on Celery unless ``start`` is false."""
+def create_job(
+    owner: User,
+    posting_ids: Any,
+    *,
+    start: Any = True,
+    external_id: Any = None,
+    assigned_token: ApiToken | None = None,
+) -> SubmissionJob:
+    """A job applying to these active postings, one submission each; started on Celery unless ``start`` is false.
+
+    ``external_id`` is the owner's own id for the job (unique among their jobs), which a
+    worker may send as ``job_id``. A job created with a service token is assigned to it.
+    """
     _require_list(posting_ids)  # checked before 'start', as the API always has
     if not isinstance(start, bool):
         raise ApplicationError("'start' must be true or false.", field="start")
+    external_id = clean_external_id(external_id)
     postings = postings_for_job(posting_ids)
-    with transaction.atomic():
-        job = SubmissionJob.objects.create(owner=owner, total=len(postings), applier=settings.SUBMISSIONS_APPLIER)
-        Submission.objects.bulk_create(
-            Submission(job=job, job_posting=posting, target_name=target_name(posting)[:255], position=n)
-            for n, posting in enumerate(postings)
-        )
-        publish_job(job)
-        if start:
-            start_job(job)
+    try:
+        with transaction.atomic():
+            job = SubmissionJob.objects.create(
+                owner=owner,
+                total=len(postings),
+                applier=settings.SUBMISSIONS_APPLIER,
+                external_id=external_id,
+                assigned_token=assigned_token,
+            )
+            Submission.objects.bulk_create(
+                Submission(job=job, job_posting=posting, target_name=target_name(posting)[:255], position=n)
+                for n, posting in enumerate(postings)
+            )
+            publish_job(job)
+            if start:
+                start_job(job)
+    except IntegrityError:
+        if external_id is None:
+            raise
+        raise ExternalIdTaken(f"external_id '{external_id}' is already used by another of your submission jobs.") from None
     return job
+
+
+def clean_external_id(value: Any) -> str | None:
+    """None (no reference) or a valid one; the rule itself is the model field's validator."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApplicationError("'external_id' must be a string.", field="external_id")
+    try:
+        validate_external_id(value)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field="external_id") from None
+    return value
 
 
 def postings_for_job(posting_ids: Any) -> list[JobPosting]:
@@ -251,3 +308,37 @@ def requeue_interrupted(job: SubmissionJob, submission_id: Any) -> bool:
         submission.save(update_fields=["status", "updated_at"])
         publish_submission(job, submission)
     return True
+
+
+def assign_jobs_to_token(job_ids: Iterable[Any], token: ApiToken | None) -> int:
+    """Staff give jobs to a service worker token (None takes them back); the number of jobs changed.
+
+    Only an active service token can be given jobs; a job whose external id another job of
+    that token already has is refused (409), so the token's references stay unambiguous.
+    """
+    if token is not None and not (token.is_service and token.scope == ApiToken.Scope.WORKER and token.revoked_at is None):
+        raise ApplicationError("Jobs can only be assigned to an active service worker token.", field="token")
+    job_ids = list(job_ids)
+    try:
+        with transaction.atomic():
+            jobs = list(SubmissionJob.objects.select_for_update().filter(pk__in=job_ids).order_by("pk"))
+            if token is not None:
+                _check_references_free(jobs, token)
+            changed = [job.pk for job in jobs if job.assigned_token_id != (token.pk if token else None)]
+            SubmissionJob.objects.filter(pk__in=changed).update(assigned_token=token, updated_at=timezone.now())
+    except IntegrityError:  # a concurrent assignment took a reference meanwhile
+        raise ExternalIdTaken(f"Another job of {token} already has one of these external ids.") from None
+    return len(changed)
+
+
+def _check_references_free(jobs: list[SubmissionJob], token: ApiToken) -> None:
+    references = [job.external_id for job in jobs if job.external_id is not None]
+    repeated = sorted({ref for ref in references if references.count(ref) > 1})
+    taken = set(
+        SubmissionJob.objects.filter(assigned_token=token, external_id__in=references)
+        .exclude(pk__in=[job.pk for job in jobs])
+        .values_list("external_id", flat=True)
+    )
+    clashes = sorted(taken | set(repeated))
+    if clashes:
+        raise ExternalIdTaken(f"{token} already has jobs with external_id {', '.join(map(repr, clashes[:10]))}.")

@@ -32,7 +32,7 @@ def publish_every_event() -> None:
     ]
     with override_settings(SUBMISSIONS_APPLIER="submissions.appliers.record_only"):
         # submission_job.updated (created, pending)
-        job = services.create_job(owner, [p.pk for p in postings], start=False)
+        job = services.create_job(owner, [p.pk for p in postings], start=False, external_id=f"events-{tag}")
     first, second, third = job.submissions.order_by("position")
 
     # submission.updated + submission_job.updated from a worker's report (the endpoint's path)

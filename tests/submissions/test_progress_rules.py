@@ -41,6 +41,26 @@ def test_spec_aliases_are_accepted_as_our_names():
     assert parsed.job_id == uuid.UUID(JOB) and parsed.submission_id == uuid.UUID(SUB)
 
 
+@pytest.mark.parametrize("job_id", ["test-job-123", "job-123", "uuid", "a", "A.b_c:d-9", "x" * 100])
+def test_an_external_reference_is_a_job_id(job_id):
+    parsed = parse_update({"job_id": job_id, "status": "in_progress"})
+    assert (parsed.job_id, parsed.job_external_id) == (None, job_id)
+
+
+def test_a_uuid_job_id_is_ours_first_then_maybe_a_reference():
+    parsed = parse_update({"job_id": JOB, "status": "in_progress"})
+    assert (parsed.job_id, parsed.job_external_id) == (uuid.UUID(JOB), JOB)
+    braces = "{" + JOB + "}"  # a UUID to Python, not an external id's shape
+    assert parse_update({"job_id": braces, "status": "in_progress"}).job_external_id is None
+
+
+@pytest.mark.parametrize("job_id", ["x" * 101, "-job", "job 123", "jöb-1", "job-1\n", "", 7, True, ["job-1"]])
+def test_a_job_id_that_is_neither_is_400(job_id):
+    with pytest.raises(InvalidUpdate) as refused:
+        parse_update({"job_id": job_id, "status": "in_progress"})
+    assert refused.value.status == 400 and refused.value.body()["field"] == "job_id"
+
+
 def test_alias_and_name_must_agree():
     with pytest.raises(InvalidUpdate, match="disagree"):
         update(status="in_progress", completed=2, directories_completed=3)
@@ -52,7 +72,7 @@ def test_alias_and_name_must_agree():
     [
         ([], "JSON object"),
         ({"status": "in_progress"}, "'job_id' is required"),
-        ({"job_id": "job-123", "status": "in_progress"}, "UUID"),
+        ({"job_id": "job 123!", "status": "in_progress"}, "UUID"),
         ({"job_id": 7, "status": "in_progress"}, "UUID"),
         ({"job_id": JOB}, "'status' is required"),
         ({"job_id": JOB, "status": "paused"}, "unknown job status 'paused'"),

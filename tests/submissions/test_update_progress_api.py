@@ -97,7 +97,7 @@ def test_unknown_job_or_foreign_submission_is_404(user, worker, make_job, job):
     "body, field",
     [
         ({"status": "in_progress"}, "job_id"),
-        ({"job_id": "job-123", "status": "in_progress"}, "job_id"),
+        ({"job_id": "job 123!", "status": "in_progress"}, "job_id"),  # neither a UUID nor an external id
         ({"status": "paused"}, "status"),
         ({"status": "submitting"}, "status"),
         ({"status": "in_progress", "completed": -3}, "completed"),
