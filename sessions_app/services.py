@@ -128,8 +128,11 @@ def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, A
 
 
 def complete_session(user, session_id: UUID, success: bool, error_message: str | None,
-                     final_stats: dict[str, int]) -> BotSession:
+                     final_stats: dict[str, int] | None) -> BotSession:
     """Freeze the final stats: `completed` or `failed`; a session the user stopped stays `stopped`.
+
+    Without `final_stats` the stored stats (the last heartbeat's) are the final ones:
+    a client that never counted must not wipe what its heartbeats reported.
 
     A session the reaper closed as `stale` still takes the bot's own word when it
     finally reports (a slow bot is not a dead one).
@@ -139,12 +142,13 @@ def complete_session(user, session_id: UUID, success: bool, error_message: str |
         finished_stop = session.status == Status.STOPPED and session.completed_at is not None
         if session.status in (Status.COMPLETED, Status.FAILED) or finished_stop:
             raise SessionOver(f"The session is already {session.status}.", session.status)
-        _check_stats(session, final_stats)
+        if final_stats is not None:
+            _check_stats(session, final_stats)
+            for name in STAT_FIELDS:
+                setattr(session, name, final_stats[name])
         if session.status != Status.STOPPED:
             session.status = Status.COMPLETED if success else Status.FAILED
         session.error_message = error_message or ""
-        for name in STAT_FIELDS:
-            setattr(session, name, final_stats[name])
         session.completed_at = timezone.now()
         session.save(update_fields=["status", "error_message", *STAT_FIELDS, "completed_at", "updated_at"])
         _publish(session)
