@@ -184,26 +184,32 @@ def stop_session(user, session_id: UUID | None = None) -> BotSession:
 def reap_stale_sessions(now: datetime | None = None) -> int:
     """Close live sessions with no heartbeat for BOT_SESSION_STALE_AFTER_SECONDS; returns how many.
 
-    Also closes stops the bot never acknowledged (stopped, then silent): they get
-    their `completed_at`, so the page shows the run as finished.
-    One short transaction per session (skip_locked: a session being written by a
-    heartbeat right now is alive anyway). Idempotent: running it twice changes nothing.
+    Also settles stops the bot never acknowledged (stopped, then no complete within
+    the same window): they stay `stopped` and get `completed_at` = `stopped_at`, the
+    last moment the run is known to have been going, so history and the card show
+    a finished run (not "stopping") and its duration does not depend on when the
+    reaper ran. One short transaction per session (skip_locked: a session being
+    written by a heartbeat right now is alive anyway). Idempotent: running it twice
+    changes nothing.
     """
     now = now or timezone.now()
     cutoff = now - stale_after()
-    silent = Q(status__in=BotSession.ACTIVE_STATUSES) | Q(status=Status.STOPPED, stopped_at__lt=cutoff)
-    candidates = BotSession.objects.filter(silent, completed_at__isnull=True, last_heartbeat_at__lt=cutoff)
+    silent = (
+        Q(status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__lt=cutoff)
+        | Q(status=Status.STOPPED, stopped_at__lt=cutoff)
+    )
+    candidates = BotSession.objects.filter(silent, completed_at__isnull=True)
     reaped = 0
     for pk in list(candidates.values_list("pk", flat=True)[:1000]):
         with transaction.atomic():
             session = (
                 BotSession.objects.select_for_update(skip_locked=True).select_related("user")
-                .filter(silent, pk=pk, completed_at__isnull=True, last_heartbeat_at__lt=cutoff).first()
+                .filter(silent, pk=pk, completed_at__isnull=True).first()
             )
             if session is None:
                 continue
             if session.status == Status.STOPPED:
-                session.completed_at = now
+                session.completed_at = session.stopped_at
                 session.save(update_fields=["completed_at", "updated_at"])
                 _publish(session)
             else:
