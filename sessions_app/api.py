@@ -66,9 +66,10 @@ class CompleteView(BotApiView):
     @extend_schema(request=serializers.CompleteSerializer, responses=SessionResultSchema)
     def post(self, request):
         data = self.validated(serializers.CompleteSerializer)
+        final_stats = data["final_stats"]
         session = services.complete_session(
             request.user, data["session_id"], data["success"], data["error_message"],
-            serializers.stats_of(data["final_stats"]),
+            None if final_stats is None else serializers.stats_of(final_stats),
         )
         return Response({"success": True, "session": serialize_session(session)})
 

@@ -84,7 +84,8 @@ class CompleteSerializer(serializers.Serializer):
     session_id = StrictUUIDField()
     success = StrictBooleanField()
     error_message = StrictCharField(required=False, allow_null=True, allow_blank=True, default=None, trim_whitespace=True)
-    final_stats = StatsSerializer()
+    # Optional (spec clients may omit it): absent or null keeps the stored stats.
+    final_stats = StatsSerializer(required=False, allow_null=True, default=None)
 
     def validate_error_message(self, value):
         # A long traceback is cut, not refused: refusing would leave the run to go stale.
@@ -95,5 +96,5 @@ class StopSerializer(serializers.Serializer):
     session_id = StrictUUIDField(required=False, allow_null=True, default=None)
 
 
-def stats_of(validated: dict) -> dict:
+def stats_of(validated: dict) -> dict[str, int]:
     return {name: validated[name] for name in STAT_FIELDS}

@@ -128,8 +128,11 @@ def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, A
 
 
 def complete_session(user, session_id: UUID, success: bool, error_message: str | None,
-                     final_stats: dict[str, int]) -> BotSession:
+                     final_stats: dict[str, int] | None) -> BotSession:
     """Freeze the final stats: `completed` or `failed`; a session the user stopped stays `stopped`.
+
+    Without `final_stats` the stored stats (the last heartbeat's) are the final ones:
+    a client that never counted must not wipe what its heartbeats reported.
 
     A session the reaper closed as `stale` still takes the bot's own word when it
     finally reports (a slow bot is not a dead one).
@@ -139,12 +142,13 @@ def complete_session(user, session_id: UUID, success: bool, error_message: str |
         finished_stop = session.status == Status.STOPPED and session.completed_at is not None
         if session.status in (Status.COMPLETED, Status.FAILED) or finished_stop:
             raise SessionOver(f"The session is already {session.status}.", session.status)
-        _check_stats(session, final_stats)
+        if final_stats is not None:
+            _check_stats(session, final_stats)
+            for name in STAT_FIELDS:
+                setattr(session, name, final_stats[name])
         if session.status != Status.STOPPED:
             session.status = Status.COMPLETED if success else Status.FAILED
         session.error_message = error_message or ""
-        for name in STAT_FIELDS:
-            setattr(session, name, final_stats[name])
         session.completed_at = timezone.now()
         session.save(update_fields=["status", "error_message", *STAT_FIELDS, "completed_at", "updated_at"])
         _publish(session)
@@ -180,26 +184,32 @@ def stop_session(user, session_id: UUID | None = None) -> BotSession:
 def reap_stale_sessions(now: datetime | None = None) -> int:
     """Close live sessions with no heartbeat for BOT_SESSION_STALE_AFTER_SECONDS; returns how many.
 
-    Also closes stops the bot never acknowledged (stopped, then silent): they get
-    their `completed_at`, so the page shows the run as finished.
-    One short transaction per session (skip_locked: a session being written by a
-    heartbeat right now is alive anyway). Idempotent: running it twice changes nothing.
+    Also settles stops the bot never acknowledged (stopped, then no complete within
+    the same window): they stay `stopped` and get `completed_at` = `stopped_at`, the
+    last moment the run is known to have been going, so history and the card show
+    a finished run (not "stopping") and its duration does not depend on when the
+    reaper ran. One short transaction per session (skip_locked: a session being
+    written by a heartbeat right now is alive anyway). Idempotent: running it twice
+    changes nothing.
     """
     now = now or timezone.now()
     cutoff = now - stale_after()
-    silent = Q(status__in=BotSession.ACTIVE_STATUSES) | Q(status=Status.STOPPED, stopped_at__lt=cutoff)
-    candidates = BotSession.objects.filter(silent, completed_at__isnull=True, last_heartbeat_at__lt=cutoff)
+    silent = (
+        Q(status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__lt=cutoff)
+        | Q(status=Status.STOPPED, stopped_at__lt=cutoff)
+    )
+    candidates = BotSession.objects.filter(silent, completed_at__isnull=True)
     reaped = 0
     for pk in list(candidates.values_list("pk", flat=True)[:1000]):
         with transaction.atomic():
             session = (
                 BotSession.objects.select_for_update(skip_locked=True).select_related("user")
-                .filter(silent, pk=pk, completed_at__isnull=True, last_heartbeat_at__lt=cutoff).first()
+                .filter(silent, pk=pk, completed_at__isnull=True).first()
             )
             if session is None:
                 continue
             if session.status == Status.STOPPED:
-                session.completed_at = now
+                session.completed_at = session.stopped_at
                 session.save(update_fields=["completed_at", "updated_at"])
                 _publish(session)
             else:

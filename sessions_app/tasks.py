@@ -6,7 +6,8 @@ from sessions_app import services
 
 @shared_task(name="sessions_app.reap_stale_sessions")
 def reap_stale_sessions() -> int:
-    """Beat task (every minute): close sessions silent for 5 minutes as `stale`; purge old history if set.
+    """Beat task (every minute): close sessions silent for 5 minutes as `stale`, settle stops the
+    bot never acknowledged as `stopped`; purge old history if set.
 
     Idempotent: a second run finds nothing left to close.
     """

@@ -14,4 +14,5 @@ def autoapply(request):
         "bot_status": selectors.status_for(request.user),
         "bot_activities": activities.registry_for_client(),
         "launch_enabled": settings.JOBELIX_DEMO_LAUNCH,
+        "stale_after_seconds": settings.BOT_SESSION_STALE_AFTER_SECONDS,
     })

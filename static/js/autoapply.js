@@ -22,6 +22,9 @@
   var registry = readJson('bot-activities') || {};
   var card = $('bot-card');
   var launchEnabled = card.dataset.launchEnabled === 'true';
+  // BOT_SESSION_STALE_AFTER_SECONDS: a stop the bot has not acknowledged by then is over
+  // (the reaper settles it as `stopped` on the server; the card does not wait for it).
+  var staleAfterMs = Number(card.dataset.staleAfterSeconds) * 1000;
   // Server clock minus browser clock, so elapsed time ticks from the server's clock.
   var clockOffset = initial.server_time ? Date.parse(initial.server_time) - Date.now() : 0;
   var current = initial.current_session || null;
@@ -32,7 +35,12 @@
 
   function serverNow() { return Date.now() + clockOffset; }
   function isActive(s) { return s.status === 'starting' || s.status === 'running'; }
-  function isFinished(s) { return !isActive(s) && !(s.status === 'stopped' && !s.completed_at); }
+  // Stop requested, the bot has not acknowledged it yet, and the stale window has not passed.
+  function isStopping(s) {
+    return s.status === 'stopped' && !s.completed_at &&
+      !(s.stopped_at && serverNow() >= Date.parse(s.stopped_at) + staleAfterMs);
+  }
+  function isFinished(s) { return !isActive(s) && !isStopping(s); }
   function endOf(s) {
     if (isActive(s)) return null;
     return s.completed_at || s.stopped_at || s.updated_at;
@@ -59,10 +67,11 @@
       return key.replace(/_/g, ' ') + ': ' + String(value).slice(0, 200);
     }).join(' · ');
   }
-  function statusLabel(s) {
-    if (s.status === 'stopped' && !s.completed_at) return 'stopping';
-    return s.status;
+  function statusLabel(s) { return isStopping(s) ? 'stopping' : s.status; }
+  function stoppingIds() {
+    return Object.keys(sessions).filter(function (id) { return isStopping(sessions[id]); }).sort().join(',');
   }
+  var shownStopping = '';
 
   function renderCard() {
     var has = !!current;
@@ -86,7 +95,7 @@
     $('bot-activity-message').textContent = activity.message;
     $('bot-activity-details').textContent = describeDetails(s.activity_details);
     STAT_FIELDS.forEach(function (field) { $('stat-' + field).textContent = String(s[field] || 0); });
-    $('bot-stopping').hidden = !(s.status === 'stopped' && !s.completed_at);
+    $('bot-stopping').hidden = !isStopping(s);
     var error = $('bot-error');
     error.hidden = !s.error_message;
     error.textContent = s.error_message || '';
@@ -114,6 +123,7 @@
   }
 
   function renderHistory() {
+    shownStopping = stoppingIds();
     var cutoff = serverNow() - HISTORY_MS;
     var rows = Object.keys(sessions).map(function (id) { return sessions[id]; })
       .filter(function (s) { return Date.parse(s.started_at) >= cutoff; })
@@ -203,5 +213,9 @@
   Jobelix.realtime.on('bot.session_updated', accept);
   renderCard();
   renderHistory();
-  setInterval(function () { if (current && isActive(current)) tick(); }, 1000);
+  setInterval(function () {
+    if (current && isActive(current)) tick();
+    // A stop whose window passed while the page is open: show it settled without waiting for the reaper.
+    if (stoppingIds() !== shownStopping) { renderCard(); renderHistory(); }
+  }, 1000);
 })();

@@ -18,7 +18,7 @@ ZERO = {"jobs_found": 0, "jobs_applied": 0, "jobs_failed": 0, "credits_used": 0}
 
 
 def publish_every_event() -> None:
-    """bot.session_updated from each write: start, heartbeat, stop, complete, and the reaper's stale."""
+    """bot.session_updated from each write: start, heartbeat, stop, complete, and the reaper (stale, settled stop)."""
     user = get_user_model().objects.create_user(f"events-bot-{uuid.uuid4().hex[:8]}")
 
     session = services.start_session(user, "1.0.0", "linux")
@@ -29,6 +29,11 @@ def publish_every_event() -> None:
     stopped = services.start_session(user, "1.0.0", "darwin")
     services.stop_session(user)
     services.complete_session(user, stopped.id, False, "Stopped by user", ZERO)
+
+    # Stopped, and the bot never acknowledged: the reaper settles it (still `stopped`, now with completed_at).
+    unacknowledged = services.start_session(user, "1.0.0", "linux")
+    services.stop_session(user)
+    BotSession.objects.filter(pk=unacknowledged.pk).update(stopped_at=timezone.now() - timedelta(hours=1))
 
     silent = services.start_session(user, "1.0.0", "win32")
     BotSession.objects.filter(pk=silent.pk).update(last_heartbeat_at=timezone.now() - timedelta(hours=1))

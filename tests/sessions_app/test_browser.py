@@ -5,6 +5,10 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from bot.reporter import StatusReporter
+from sessions_app import services
+from sessions_app.models import BotSession
+
 
 @pytest.fixture
 def autoapply_page(new_page, login, live, user):
@@ -125,3 +129,59 @@ def test_launch_button_runs_the_bot_command_and_the_card_follows_it(new_page, lo
     launch_again = page.locator("#bot-launch")
     expect(launch_again).to_be_visible()
     expect(launch_again).to_have_text("Launch again")
+
+
+def test_a_stop_the_bot_never_acknowledges_is_shown_stopped_once_the_window_passes(
+        new_page, login, user, start_daphne, make_token, transactional_db, settings):
+    """Issue 14: no reaper runs here (no worker, no beat): the card alone stops saying "stopping"
+    when the stale window has passed, and the reaper's later event changes nothing visible."""
+    window = 8
+    server = start_daphne(BOT_SESSION_STALE_AFTER_SECONDS=str(window))
+    page = new_page()
+    login(page, server, user)
+    page.goto(f"{server.url}/autoapply/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    expect(page.locator("#bot-card")).to_have_attribute("data-stale-after-seconds", str(window))
+
+    reporter = StatusReporter(make_token(user), server.url)
+    assert reporter.start_session("2.0.0", "linux")
+    reporter.increment_jobs_found(4)
+    reporter.increment_jobs_applied(1)
+    assert reporter.send_heartbeat("applying_jobs", {"progress": "1/4"})
+    expect(page.locator("#bot-status")).to_have_text("running")
+
+    page.click("#bot-stop")
+    badge = page.locator("#bot-status")
+    row = page.locator(f'#bot-history tr[data-session-id="{reporter.session_id}"]')
+    expect(badge).to_have_text("stopping")
+    expect(page.locator("#bot-stopping")).to_be_visible()
+    expect(row).to_contain_text("stopping")
+    expect(page.locator("#bot-launch-hint")).to_be_hidden()
+
+    # The bot never comes back. Once the window has passed the run is over.
+    expect(badge).to_have_text("stopped", timeout=window * 1000 + 10000)
+    expect(page.locator("#bot-stopping")).to_be_hidden()
+    expect(page.locator("#bot-summary")).to_contain_text("Finished (stopped)")
+    expect(page.locator("#bot-summary")).to_contain_text("applied to 1 of 4 jobs found")
+    expect(page.locator("#bot-launch-hint")).to_be_visible()
+    expect(row).not_to_contain_text("stopping")
+    expect(row).to_contain_text("stopped")
+    session = BotSession.objects.get(pk=reporter.session_id)
+    assert (session.status, session.completed_at) == ("stopped", None)  # the server has not settled it yet
+
+    page.reload()  # the page's initial state (completed_at still null) renders it over, too
+    expect(badge).to_have_text("stopped")
+    expect(page.locator("#bot-summary")).to_contain_text("Finished (stopped)")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    row_text = row.text_content()
+
+    settings.BOT_SESSION_STALE_AFTER_SECONDS = window
+    assert services.reap_stale_sessions() == 1  # the reaper's visit: an event with completed_at
+    assert BotSession.objects.get(pk=reporter.session_id).completed_at == session.stopped_at
+    # Barrier: events arrive in order, so once the next run shows, the reaper's event was handled.
+    next_run = StatusReporter(make_token(user), server.url)
+    assert next_run.start_session("2.0.1", "linux")
+    expect(badge).to_have_text("starting")
+    expect(page.locator("#bot-history tbody tr")).to_have_count(2)
+    assert row.text_content() == row_text  # still stopped, same duration: the run ended at the stop
+    assert "stopping" not in page.locator("#bot-history").text_content()

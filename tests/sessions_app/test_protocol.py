@@ -74,6 +74,43 @@ def test_failed_run_keeps_its_error_message(user, reporter_for):
     assert session.error_message == "LinkedIn login failed: captcha"
 
 
+def test_complete_without_final_stats_keeps_the_stored_stats(user, reporter_for, protocol):
+    """Issue 14: a client that omits `final_stats` (or sends null) keeps what its heartbeats reported."""
+    for success, final_stats in [(True, "absent"), (False, None)]:
+        reporter, raw = reporter_for(user)
+        assert reporter.start_session("1.0.0", "linux")
+        stored = {"jobs_found": 9, "jobs_applied": 4, "jobs_failed": 2, "credits_used": 5}
+        assert protocol.heartbeat(raw, reporter.session_id, "applying_jobs", stats=stored).status_code == 200
+        body = {"session_id": reporter.session_id, "success": success, "error_message": None}
+        if final_stats != "absent":
+            body["final_stats"] = final_stats
+        answer = protocol.post("complete", body, token=raw)
+        assert answer.status_code == 200, answer.text
+        assert {name: answer.json()["session"][name] for name in stored} == stored
+        session = BotSession.objects.get(pk=reporter.session_id)
+        assert session.stats() == stored
+        assert session.status == ("completed" if success else "failed") and session.completed_at is not None
+
+
+def test_complete_with_final_stats_still_only_goes_up(user, reporter_for, protocol):
+    reporter, raw = reporter_for(user)
+    assert reporter.start_session("1.0.0", "linux")
+    assert protocol.heartbeat(raw, reporter.session_id, stats=ZERO | {"jobs_found": 9, "jobs_applied": 4}).ok
+    lower = protocol.post("complete", {"session_id": reporter.session_id, "success": True,
+                                       "final_stats": ZERO | {"jobs_found": 8, "jobs_applied": 5}}, token=raw)
+    assert lower.status_code == 400 and lower.json()["fields"] == {"jobs_found": "must be at least 9"}
+    partial = protocol.post("complete", {"session_id": reporter.session_id, "success": True,
+                                         "final_stats": {"jobs_found": 10}}, token=raw)
+    assert partial.status_code == 400  # when sent, all four counters are required
+    assert BotSession.objects.get(pk=reporter.session_id).completed_at is None
+
+    higher = ZERO | {"jobs_found": 10, "jobs_applied": 6, "credits_used": 1}
+    done = protocol.post("complete", {"session_id": reporter.session_id, "success": True, "final_stats": higher},
+                         token=raw)
+    assert done.status_code == 200
+    assert BotSession.objects.get(pk=reporter.session_id).stats() == higher
+
+
 def test_a_second_start_is_refused_while_the_first_bot_is_alive(user, reporter_for, protocol):
     first, raw = reporter_for(user)
     assert first.start_session("1.0.0", "linux")
@@ -298,7 +335,6 @@ def test_bad_start_and_complete_bodies_are_400(user, reporter_for, protocol):
         {"success": True, "final_stats": ZERO | {"jobs_found": 5}},  # no session_id
         {"session_id": reporter.session_id, "final_stats": ZERO | {"jobs_found": 5}},  # no success
         {"session_id": reporter.session_id, "success": "yes", "final_stats": ZERO | {"jobs_found": 5}},
-        {"session_id": reporter.session_id, "success": True},  # no final_stats
         {"session_id": reporter.session_id, "success": True, "final_stats": ZERO},  # stats went down
         {"session_id": reporter.session_id, "success": False, "error_message": 500,
          "final_stats": ZERO | {"jobs_found": 5}},

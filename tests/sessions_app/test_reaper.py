@@ -1,9 +1,12 @@
 """The stale reaper on a real Celery worker, and the history purge."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from core.wire import iso
 from realtime.models import Event
 from sessions_app import services, tasks
 from sessions_app.models import BotSession
@@ -74,3 +77,72 @@ def test_history_is_kept_unless_a_retention_is_set(user, db, settings):
     assert services.purge_old_sessions(settings.BOT_SESSION_RETENTION_DAYS) == 1
     assert set(BotSession.objects.values_list("pk", flat=True)) == {old_live.pk, recent.pk}
     assert not BotSession.objects.filter(pk=old.pk).exists()
+
+
+STATS = {"jobs_found": 6, "jobs_applied": 2, "jobs_failed": 1, "credits_used": 3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_the_bot_never_acknowledges_settles_as_stopped(user, session_client):
+    """Issue 14: stopped, then no complete from the bot: after the stale window the reaper
+    closes the run as `stopped` (with completed_at, so nothing reads it as "stopping")."""
+    window = timedelta(seconds=settings.BOT_SESSION_STALE_AFTER_SECONDS)
+    with time_machine.travel(datetime(2026, 1, 21, 10, 0, tzinfo=UTC), tick=False) as clock:
+        session = services.start_session(user, "1.0.0", "linux")
+        services.record_heartbeat(user, session.id, "applying_jobs", {"progress": "2/6"}, STATS)
+        clock.shift(timedelta(seconds=40))
+        services.stop_session(user, session.id)
+        stopped_at = timezone.now()
+        # The bot comes back once, hears "stopped" (nothing is written), then never completes.
+        clock.shift(timedelta(seconds=30))
+        with pytest.raises(services.SessionOver):
+            services.record_heartbeat(user, session.id, "applying_jobs", None, STATS)
+
+        clock.move_to(stopped_at + window - timedelta(seconds=1))
+        assert tasks.reap_stale_sessions() == 0  # still within the window: the bot may yet complete
+        during = session_client.get("/api/autoapply/bot/status").json()["current_session"]
+        assert (during["status"], during["completed_at"]) == ("stopped", None)
+
+        events_before = Event.objects.filter(user=user, channel="bot").count()
+        clock.move_to(stopped_at + window + timedelta(seconds=1))
+        assert tasks.reap_stale_sessions() == 1
+        session.refresh_from_db()
+        assert session.status == "stopped" and session.is_active is False
+        assert session.stopped_at == stopped_at
+        assert session.completed_at == stopped_at  # the run's end is the stop, not the reaper's visit
+        assert session.stats() == STATS and session.error_message == ""
+
+        event = Event.objects.filter(user=user, channel="bot", type="bot.session_updated").latest("id")
+        assert Event.objects.filter(user=user, channel="bot").count() == events_before + 1
+        assert event.data["status"] == "stopped" and event.data["completed_at"] == iso(stopped_at)
+        assert event.data["is_active"] is False and event.data["jobs_applied"] == 2
+
+        # The status endpoint (the card's initial state and HTTP fallback) shows a finished stop.
+        status = session_client.get("/api/autoapply/bot/status").json()
+        for shown in (status["current_session"], status["sessions"][0]):
+            assert shown["session_id"] == str(session.id)
+            assert (shown["status"], shown["completed_at"]) == ("stopped", iso(stopped_at))
+            assert shown["elapsed_seconds"] == 40
+
+        # Over is over: idempotent, and a very late complete is refused with its status.
+        clock.shift(timedelta(minutes=1))
+        assert tasks.reap_stale_sessions() == 0
+        assert Event.objects.filter(user=user, channel="bot").count() == events_before + 1
+        with pytest.raises(services.SessionOver) as late:
+            services.complete_session(user, session.id, False, "Stopped by user", None)
+        assert late.value.extra == {"status": "stopped"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_the_bot_acknowledges_keeps_the_bots_word(user):
+    with time_machine.travel(datetime(2026, 1, 21, 10, 0, tzinfo=UTC), tick=False) as clock:
+        session = services.start_session(user, "1.0.0", "linux")
+        services.stop_session(user)
+        clock.shift(timedelta(seconds=20))
+        services.complete_session(user, session.id, False, "Stopped by user", STATS)
+        completed_at = timezone.now()
+        clock.shift(timedelta(hours=1))
+        assert tasks.reap_stale_sessions() == 0
+    session.refresh_from_db()
+    assert (session.status, session.completed_at, session.error_message) == ("stopped", completed_at, "Stopped by user")
+    assert session.stats() == STATS
