@@ -1,8 +1,8 @@
 """Ashby's candidate application form (jobs.ashbyhq.com/<org>/<posting id>/application).
 
 Public structure used (docs/bot.md, "Application forms"): one
-.ashby-application-form-field-entry per question with its
-.ashby-application-form-question-title; Yes/No questions are two buttons; the
+.ashby-application-form-field-entry per question with its title label
+(.ashby-application-form-question-title); Yes/No questions are two buttons; the
 button reads "Submit Application"; the form is sent by the GraphQL operation
 ApiSubmitSingleApplicationFormAction (POST .../non-user-graphql?op=...), whose
 reply says FormSubmitSuccess, and the confirmation then replaces the form in
@@ -34,7 +34,7 @@ class AshbyAdapter(GenericFormAdapter):
     name = "Ashby"
     source = "ashby"
     question_container = ".ashby-application-form-field-entry"
-    question_title = ".ashby-application-form-question-title"
+    question_title = ".ashby-application-form-question-title, label"  # the titled label, else the entry's first label
     required_marker = '[class*="_required"]'
     contained_only = True  # the "Autofill from resume" uploader above the form is not a question
     submit_name = re.compile(r"^\s*submit application\s*$", re.I)

@@ -76,7 +76,7 @@ SENSITIVE_LABEL = re.compile(
     r"sexual orientation|transgender|lgbt\w*|religio\w*|date of birth|birth ?date)\b", re.I)
 TRUTHY = {"yes", "y", "true", "1", "on", "checked", "agree", "i agree", "accept", "i accept"}
 FALSY = {"no", "n", "false", "0", "off", "unchecked", "decline", "disagree"}
-SUBMIT_NAME = re.compile(r"^\s*(submit|send|apply|finish)\b[\w\s]{0,25}$", re.I)
+SUBMIT_NAME = re.compile(r"^\s*(submit|send|apply|finish)\b(?!.*\b(with|via|using)\b)[\w\s]{0,25}$", re.I)
 NEXT_NAME = re.compile(r"^\s*(next|continue|save (and|&) continue|next step)\b[\w\s]{0,20}$", re.I)
 DATE_PLACEHOLDER = re.compile(r"mm\s*/\s*dd\s*/\s*yyyy|dd\s*/\s*mm\s*/\s*yyyy|yyyy-mm-dd", re.I)
 
