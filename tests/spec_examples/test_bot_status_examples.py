@@ -12,7 +12,6 @@ from the spec stops working against Jobelix, this fails.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import shutil
@@ -26,6 +25,7 @@ import requests
 
 from realtime.models import Event
 from sessions_app.models import BotSession
+from tests.spec_examples.paths import EXAMPLES_PATH
 
 HERE = Path(__file__).resolve().parent
 SESSION_STARTED = re.compile(r"^\[Status\] Session started: ([0-9a-f-]{36})$", re.MULTILINE)
@@ -58,7 +58,7 @@ class Examples:
     def __init__(self, directory: Path, base_url: str, token: str) -> None:
         self.dir = directory
         self.env = {
-            "PATH": os.environ["PATH"], "HOME": str(directory), "PYTHONUNBUFFERED": "1",
+            "PATH": EXAMPLES_PATH, "HOME": str(directory), "PYTHONUNBUFFERED": "1",
             "PYTHONIOENCODING": "utf-8", "JOBELIX_API_URL": base_url, "JOBELIX_TOKEN": token,
         }
         shutil.copy(HERE / "bot_status_reporter.py", directory / "status_reporter.py")

