@@ -16,8 +16,6 @@ import pytest
 
 from bot.sandbox import SandboxBoard
 
-CHROMIUM = "/usr/bin/chromium"
-
 ADA = {
     "name": "Ada Lovelace",
     "email": "ada@example.com",
@@ -166,9 +164,3 @@ def fake_model():
 @pytest.fixture
 def recording_reporter():
     return RecordingReporter
-
-
-@pytest.fixture
-def chromium_path():
-    assert Path(CHROMIUM).exists(), f"Chromium is required at {CHROMIUM}"
-    return CHROMIUM
