@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+from jobelix import browser
 from jobelix.embedded import BASE_DIR, DATA_DIR, EmbeddedPostgres, EmbeddedRedis
 
 PYTHON = sys.executable
@@ -215,6 +216,8 @@ def main(argv=None) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], [a for a in argv[1:] if a != "--"]
+    if command != "services":
+        browser.provide_or_exit()  # first: find/provision Chromium, export JOBELIX_CHROMIUM (jobelix/browser.py)
     if command == "run":
         return run()
     if command == "test":

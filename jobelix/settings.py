@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from here, pinned: no CDN
     "channels",
     "django_celery_beat",
     "core",
@@ -201,6 +202,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Bots, workers and dashboards of the Jobelix job-search automation platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files (pinned in
+    # requirements.txt), not a CDN: it works offline and under a same-origin CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "tracker.models.Application.Status",
         "InterviewStatusEnum": "tracker.models.Interview.Status",

@@ -8,7 +8,6 @@ Redis servers) point at the test database and are stopped at the end.
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from jobelix.embedded import free_port, start_redis_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("JOBELIX_CHROMIUM", "/usr/bin/chromium")
+# The browser jobelix.launch found or installed (jobelix/browser.py) and exported: every browser test
+# (Playwright fixtures, the bot, the Celery applier) uses this one; require_chromium() fails without it.
+CHROMIUM = os.environ.get("JOBELIX_CHROMIUM", "")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
@@ -375,15 +376,29 @@ def ws_listen():
 
 # --- Browser -------------------------------------------------------------------------
 
+def require_chromium() -> str:
+    """The launcher's browser (JOBELIX_CHROMIUM); missing is a failure, never a skip."""
+    if not CHROMIUM:
+        pytest.fail("JOBELIX_CHROMIUM is not set: run the tests with `make test` (python -m jobelix.launch test), "
+                    "which finds or installs Chromium first")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"JOBELIX_CHROMIUM={CHROMIUM} is not an executable file")
+    return CHROMIUM
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium_path() -> str:
+    """The Chromium executable every browser test uses (see CHROMIUM)."""
+    return require_chromium()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
     """Real headless Chromium through Playwright. Missing Chromium is a failure, not a skip."""
     from playwright.sync_api import sync_playwright
 
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -17,8 +17,6 @@ import pytest
 from bot.sandbox import SandboxBoard
 from devtools.fake_llm import FakeModel
 
-CHROMIUM = "/usr/bin/chromium"
-
 ADA = {
     "name": "Ada Lovelace",
     "email": "ada@example.com",
@@ -131,9 +129,3 @@ def fake_model():
 @pytest.fixture
 def recording_reporter():
     return RecordingReporter
-
-
-@pytest.fixture
-def chromium_path():
-    assert Path(CHROMIUM).exists(), f"Chromium is required at {CHROMIUM}"
-    return CHROMIUM

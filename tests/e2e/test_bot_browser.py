@@ -1,7 +1,6 @@
 """The demo in real Chromium: "Launch bot" on the Auto-apply page starts the real bot (python -m bot,
 its own headless Chromium) on the sandbox board, and the status card follows it to the summary."""
 
-import os
 
 import pytest
 from playwright.sync_api import expect
@@ -29,11 +28,11 @@ def board():
 
 
 def test_launch_bot_runs_the_real_bot_and_the_card_shows_it(transactional_db, start_daphne, new_page, login,
-                                                             job_seeker, board, tmp_path):  # noqa: F811
+                                                             job_seeker, board, tmp_path, chromium_path):  # noqa: F811
     user, _ = job_seeker
     server = start_daphne(JOBELIX_DEMO_LAUNCH="1", JOBELIX_SANDBOX_BOARD_URL=board.url,
                           JOBELIX_BOT_OUTPUT=str(tmp_path / "bot-output"),
-                          JOBELIX_CHROMIUM=os.environ.get("JOBELIX_CHROMIUM", "/usr/bin/chromium"))
+                          JOBELIX_CHROMIUM=chromium_path)
     page = new_page()
     login(page, server, user)
     page.goto(f"{server.url}/autoapply/")

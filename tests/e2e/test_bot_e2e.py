@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from bot.sandbox import SandboxBoard
+from tests.conftest import require_chromium
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("JOBELIX_CHROMIUM", "/usr/bin/chromium")
 
 # With this profile the sandbox has 5 postings: 1001, 1004 (always refused), 1013, 1015, 1016.
 PROFILE = {
@@ -55,7 +55,7 @@ def job_seeker(user, make_token):
 def run_bot(token, server_url, board_url, out_dir, *extra, wait=True, timeout=180):
     """`python -m bot --playwright TOKEN` exactly as the dashboard launches it."""
     env = {**os.environ, "JOBELIX_API_URL": server_url, "JOBELIX_BOARD_URL": board_url,
-           "JOBELIX_BOT_OUTPUT": str(out_dir), "JOBELIX_CHROMIUM": CHROMIUM, "PYTHONUNBUFFERED": "1"}
+           "JOBELIX_BOT_OUTPUT": str(out_dir), "JOBELIX_CHROMIUM": require_chromium(), "PYTHONUNBUFFERED": "1"}
     for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):  # the bot knows nothing of the server's secrets
         env.pop(key, None)
     cmd = [sys.executable, "-m", "bot", "--playwright", token, *extra]

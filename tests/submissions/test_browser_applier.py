@@ -1,7 +1,6 @@
 """The bot's browser applier as SUBMISSIONS_APPLIER: a real Celery worker applies in headless
 Chromium to postings on the sandbox board (served by `python -m bot.sandbox` on loopback)."""
 import sys
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ from jobelix.embedded import free_port
 from scraping.models import Company, JobPosting
 from submissions import services
 from submissions.models import SubmissionJob
-from tests.conftest import CHROMIUM, Process, child_env
+from tests.conftest import Process, child_env, require_chromium
 from tests.submissions.test_apply_worker import by_position, wait_until
 
 BROWSER_APPLY = "bot.applier.browser_apply"
@@ -44,7 +43,7 @@ def sandbox_posting(board_url, job_id, title, company):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_submission_job_applies_with_the_real_bot(start_celery, sandbox, settings, user):
-    assert Path(CHROMIUM).exists(), f"Chromium is required at {CHROMIUM}"
+    require_chromium()
     Profile.objects.update_or_create(user=user, defaults={
         "headline": "Backend engineer", "phone": "+49 30 1234567",
         "skills": ["Python", "Django", "PostgreSQL", "Redis", "Celery"],
