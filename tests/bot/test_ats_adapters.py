@@ -30,7 +30,8 @@ from devtools.ats.ashby import AshbyReplica
 from devtools.ats.generic_unseen import UnseenFormReplica
 from devtools.ats.greenhouse import DEFAULT_JOB, GreenhouseReplica, select_question
 from devtools.ats.lever import LeverReplica
-from tests.bot.conftest import ADA, CHROMIUM
+from tests.bot.conftest import ADA
+from tests.conftest import require_chromium
 
 TIMEOUT_MS = 15_000
 CONSENT = "I agree that Kestrel Robotics may store my data to assess this application."
@@ -54,9 +55,8 @@ ADAPTERS = {"greenhouse": GreenhouseAdapter, "lever": LeverAdapter, "ashby": Ash
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium for the module; each test gets its own context."""
-    assert Path(CHROMIUM).exists(), f"Chromium is required at {CHROMIUM}"
     pw = sync_playwright().start()
-    chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    chromium = pw.chromium.launch(executable_path=require_chromium(), headless=True, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
     pw.stop()
