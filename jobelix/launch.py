@@ -121,6 +121,7 @@ def run() -> int:
     os.environ.setdefault("JOBELIX_DEMO_BOARDS_URL", "http://127.0.0.1:8767")
     sandbox_port = os.environ.setdefault("JOBELIX_SANDBOX_PORT", "8765")
     os.environ.setdefault("JOBELIX_SANDBOX_BOARD_URL", f"http://127.0.0.1:{sandbox_port}")
+    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # the demo boards above are on loopback
     stoppers = start_services()
     try:
         manage("migrate", "--noinput")
@@ -142,6 +143,7 @@ def loopback_environment(run_id: str, allowed_hosts: str):
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ["JOBELIX_TEST_RUN_ID"] = run_id
+    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # fake boards and models on 127.0.0.1
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
 
 
