@@ -4,7 +4,6 @@ Nothing here sends traffic to a non-loopback address: those are refused at the
 check, before any connection (the error type says where it stopped). Loopback
 targets are real listening sockets, so a connection that should not happen would show.
 """
-import asyncio
 import datetime
 import ipaddress
 import socket
@@ -26,6 +25,7 @@ from core.net import (
 )
 from devtools.loopback import LoopbackServer, Reply
 from scraping.sources import AddressRefused, FetchConfig, Fetcher, FetchError
+from tests.support import run_async
 
 OFF = OutgoingPolicy()
 ON = OutgoingPolicy(allow_loopback=True)
@@ -180,7 +180,7 @@ def test_the_scraper_refuses_inside_addresses_without_connecting(settings, liste
                     outcomes[url] = (exc, time.monotonic() - started)
         return outcomes
 
-    outcomes = asyncio.run(fetch_all())
+    outcomes = run_async(fetch_all())
     assert set(outcomes) == set(inside_urls(listeners))
     for url, (exc, seconds) in outcomes.items():
         assert isinstance(exc.__cause__, OutgoingAddressRefused), url
@@ -196,7 +196,7 @@ def test_html_pages_and_their_robots_txt_are_refused_too(settings, listeners):
             await fetcher.get_html(f"http://127.0.0.1:{listeners['v4'].port}/careers")
 
     with pytest.raises(AddressRefused):  # not reported as "robots.txt disallows"
-        asyncio.run(fetch())
+        run_async(fetch())
     assert listeners["v4"].connections() == 0
 
 
@@ -211,7 +211,7 @@ def test_the_sync_and_async_clients_refuse_at_the_check(listeners):
                 with pytest.raises(OutgoingAddressRefused):
                     await client.get(url)
 
-    asyncio.run(fetch_all())
+    run_async(fetch_all())
     assert all(listener.connections() == 0 for listener in listeners.values())
 
 
@@ -257,7 +257,7 @@ def test_a_redirect_hop_to_a_refused_address_is_refused(hops):
             await fetcher.get_json(allowed.url + "/board")
 
     with pytest.raises(AddressRefused) as refused:
-        asyncio.run(fetch())
+        run_async(fetch())
     assert isinstance(refused.value.__cause__, OutgoingAddressRefused)
     assert len(allowed.requests) == 1  # the first hop went, once (no retry)
     assert target.requests == []  # the second never did
@@ -282,7 +282,7 @@ def test_a_redirect_to_the_metadata_address_is_refused():
                 await fetcher.get_json(board.url + "/v1/boards/x/jobs")
 
         with pytest.raises(AddressRefused, match="cloud metadata"):
-            asyncio.run(fetch())
+            run_async(fetch())
     finally:
         board.stop()
 
@@ -296,7 +296,7 @@ def test_redirect_chains_are_bounded(settings):
                 await fetcher.get_json(loop.url + "/start")
 
         with pytest.raises(FetchError, match="too many redirects"):
-            asyncio.run(fetch())
+            run_async(fetch())
         assert len(loop.requests) == 4  # the first request and 3 redirects
     finally:
         loop.stop()
