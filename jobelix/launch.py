@@ -140,10 +140,10 @@ def loopback_environment(run_id: str, allowed_hosts: str):
     run id that gives this run its own test database, Redis prefix and Celery queues."""
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # fake boards and models on 127.0.0.1
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ["JOBELIX_TEST_RUN_ID"] = run_id
-    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # fake boards and models on 127.0.0.1
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
 
 

@@ -15,8 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.errors import ApplicationError
-from core.urls import safe_http_url
 from realtime import publish
 from tracker.analysis import CandidateProfile, extract_requirements, score_job
 from tracker.analysis.extraction import JobRequirements
@@ -96,10 +94,7 @@ def create_job(user, *, company: str, job_title: str, job_description: str = "",
     from tracker import tasks
 
     job_url = (job_url or "").strip()
-    if job_url:  # rendered as a link: only http(s) (docs/security.md)
-        job_url = safe_http_url(job_url) or ""
-        if not job_url:
-            raise ApplicationError("The job link must be an http:// or https:// URL.", code="invalid_job_url")
+    if job_url:
         existing = Job.objects.filter(user=user, job_url=job_url).first()
         if existing:
             return existing, False
