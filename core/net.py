@@ -151,8 +151,19 @@ def check_addresses(host: str, port: int, addresses: list[IPAddress], policy: Ou
     return addresses
 
 
+def _literal(host: str) -> list[IPAddress] | None:
+    """An address written as one (no lookup needed); other spellings ("2130706433") go to the resolver."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        return None
+
+
 def resolve_checked(host: str, port: int, policy: OutgoingPolicy) -> list[IPAddress]:
     """Resolve `host` and check every address; returns them (in resolver order) or raises."""
+    literal = _literal(host)
+    if literal is not None:
+        return check_addresses(host, port, literal, policy)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -163,6 +174,9 @@ def resolve_checked(host: str, port: int, policy: OutgoingPolicy) -> list[IPAddr
 async def resolve_checked_async(host: str, port: int, policy: OutgoingPolicy,
                                 timeout: float | None = None) -> list[IPAddress]:
     """`resolve_checked` without blocking the event loop; the resolution counts against `timeout`."""
+    literal = _literal(host)
+    if literal is not None:
+        return check_addresses(host, port, literal, policy)
     try:
         with anyio.fail_after(timeout):
             infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
