@@ -2,17 +2,37 @@
 
 Used only when JOBELIX_LLM_URL is set; everything it answers has a rule-based
 fallback, so a missing or failing model never stops an application.
+
+On the user's machine the model is theirs (often on loopback) and is used as
+configured. Inside the Jobelix server (``bot.applier.browser_apply`` on a Celery
+worker, where Django is loaded) the URL passes the outgoing-fetch guard
+(core/net.py) before each call. Redirects are never followed anywhere: a model
+endpoint cannot bounce the request somewhere unchecked.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import requests
 
 
 class LLMError(Exception):
     pass
+
+
+def _server_side_check(url: str) -> None:
+    """Refuse an inside address when running in the server; nothing to check in the bot alone."""
+    django_conf = sys.modules.get("django.conf")
+    if django_conf is None or not django_conf.settings.configured:
+        return
+    from core.net import OutgoingAddressRefused, OutgoingPolicy, check_url
+
+    try:
+        check_url(url, OutgoingPolicy.from_settings())
+    except OutgoingAddressRefused as exc:
+        raise LLMError(f"model endpoint refused: {exc}") from exc
 
 
 class LLMClient:
@@ -35,8 +55,10 @@ class LLMClient:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.2}
+        url = f"{self.url}/chat/completions"
+        _server_side_check(url)
         try:
-            response = requests.post(f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout)
+            response = requests.post(url, json=body, headers=headers, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise LLMError(f"model endpoint unreachable: {exc}") from exc
         if response.status_code != 200:

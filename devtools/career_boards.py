@@ -6,6 +6,11 @@ pages, with payloads written in each provider's real field names, on a
 (429 with Retry-After) or slow, and set robots.txt. Point the scraper at it
 with the base-URL settings in `server.settings()`.
 
+Hostile boards (docs/security.md): `add_hostile_company` serves postings whose
+links are `javascript:`/`data:`/`vbscript:` in many disguises and whose title
+holds a NUL, and `redirect_company` answers every request for a board with a
+redirect (e.g. to the cloud metadata address, which the scraper must refuse).
+
     with BoardServer() as boards:
         boards.add_company("greenhouse", "acme", count=5)
         boards.break_company("acme")
@@ -165,6 +170,63 @@ def jsonld_posting(token: str, n: int) -> dict:
 
 BUILDERS: dict[str, Callable[[str, int], dict]] = {"greenhouse": greenhouse_job, "lever": lever_posting, "ashby": ashby_job, "jsonld": jsonld_posting}
 
+# Links a hostile board may send: none of them may ever be stored as a link.
+HOSTILE_URLS: tuple[str, ...] = (
+    "javascript:alert(document.domain)",
+    " JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "java\nscript:alert(1)",
+    "\x00javascript:alert(1)",
+    "\x01 javascript:alert(1)",
+    "\u00a0javascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "&#x6A;avascript:alert(1)",
+    "javascript&colon;alert(1)",
+    "%6Aavascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "DATA:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "ｊａｖａｓｃｒｉｐｔ:alert(1)",
+    "https://jobs.example.com@evil.example/",
+    "http://[::1",
+)
+# A title with a NUL and a lone surrogate (PostgreSQL and JSON refuse both).
+HOSTILE_TITLE = "Senior\x00 Backend Engineer\ud800"
+HOSTILE_DESCRIPTION = "<p>Python\x00 and Django\x07</p><ul><li>PostgreSQL</li></ul>"
+
+
+def hostile_jobs(source: str, token: str) -> list[dict]:
+    """One posting per HOSTILE_URLS entry, as `source` sends it, with every link set to that entry.
+
+    The first posting's title and description carry control characters; the last
+    has a good page link but a hostile apply link (the page link must stand in).
+    """
+    jobs = []
+    for n, bad in enumerate(HOSTILE_URLS):
+        job = BUILDERS[source](token, n)
+        if source == "greenhouse":
+            job["absolute_url"] = bad
+        elif source == "lever":
+            job["hostedUrl"] = job["applyUrl"] = bad
+        elif source == "ashby":
+            job["jobUrl"] = job["applyUrl"] = bad
+        else:
+            job["url"] = job["sameAs"] = bad
+            job["potentialAction"] = {"@type": "ApplyAction", "target": {"@type": "EntryPoint", "urlTemplate": bad}}
+        jobs.append(job)
+    title_key = "text" if source == "lever" else "title"
+    jobs[0][title_key] = HOSTILE_TITLE
+    description_key = {"greenhouse": "content", "lever": "description", "ashby": "descriptionHtml"}.get(source, "description")
+    jobs[0][description_key] = HOSTILE_DESCRIPTION
+    good = BUILDERS[source](token, len(HOSTILE_URLS))
+    if source in ("lever", "ashby"):
+        good["applyUrl"] = HOSTILE_URLS[0]
+    elif source == "jsonld":
+        good["url"] = f"https://careers.example.com/{token}/good"
+        good["potentialAction"] = {"@type": "ApplyAction", "target": HOSTILE_URLS[0]}
+    jobs.append(good)
+    return jobs
+
 
 def _ld_page(title: str, blocks: list[dict[str, Any]]) -> bytes:
     scripts = "\n".join(
@@ -184,6 +246,7 @@ class BoardServer:
         self.rate_limited: dict[str, tuple[int, str]] = {}
         self.delays: dict[str, float] = {}
         self.listing_pages: set[str] = set()
+        self.redirects: dict[str, str] = {}
         self.robots_txt: str | None = None
         self.hits: Counter[str] = Counter()
         self.user_agents: set[str] = set()
@@ -244,6 +307,12 @@ class BoardServer:
                 self.listing_pages.add(token)
         return jobs
 
+    def add_hostile_company(self, source: str, token: str) -> list[dict]:
+        """Serve `hostile_jobs(source, token)`; returns them."""
+        jobs = hostile_jobs(source, token)
+        self.set_jobs(source, token, jobs)
+        return jobs
+
     def set_jobs(self, source: str, token: str, jobs: list[dict]) -> None:
         if source not in BUILDERS:
             raise ValueError(f"unknown source {source!r}")
@@ -261,6 +330,11 @@ class BoardServer:
         """Answer the next `times` requests for `token` with 429 and this Retry-After."""
         with self._lock:
             self.rate_limited[token] = (times, retry_after)
+
+    def redirect_company(self, token: str, location: str) -> None:
+        """Answer every request for `token` with a 302 to `location` (the scraper must check where it leads)."""
+        with self._lock:
+            self.redirects[token] = location
 
     def slow(self, token: str, seconds: float) -> None:
         """Wait `seconds` before answering requests for `token` (0 to clear)."""
@@ -312,6 +386,9 @@ class BoardServer:
                     self.rate_limited[token] = (times - 1, retry_after)
             jobs = self.boards.get((source, token))
             listing = token in self.listing_pages
+            redirect = self.redirects.get(token)
+        if redirect:
+            return 302, {"Location": redirect, "Content-Type": "text/plain"}, b"moved"
         if delay:
             self._closing.wait(delay)
         if limited:

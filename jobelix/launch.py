@@ -123,6 +123,7 @@ def run() -> int:
     os.environ.setdefault("JOBELIX_DEMO_BOARDS_URL", "http://127.0.0.1:8767")
     sandbox_port = os.environ.setdefault("JOBELIX_SANDBOX_PORT", "8765")
     os.environ.setdefault("JOBELIX_SANDBOX_BOARD_URL", f"http://127.0.0.1:{sandbox_port}")
+    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # the demo boards above are on loopback
     stoppers = start_services()
     try:
         manage("migrate", "--noinput")
@@ -141,6 +142,7 @@ def loopback_environment(run_id: str, allowed_hosts: str):
     run's own Redis key prefix, so its channel groups and Celery queues meet no other run's."""
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # fake boards and models on 127.0.0.1
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ.setdefault("REDIS_PREFIX", f"jobelix-{run_id}")

@@ -323,3 +323,11 @@ SCRAPING_JSONLD_MAX_PAGES = env_int("SCRAPING_JSONLD_MAX_PAGES", 50)
 SCRAPING_CONCURRENCY = env_int("SCRAPING_CONCURRENCY", 20)
 SCRAPING_TIMEOUT = float(env("SCRAPING_TIMEOUT") or 300.0)
 SCRAPING_QUEUE = env("SCRAPING_QUEUE", "")  # Celery queue for scrape runs ("" = the default queue)
+
+# --- outgoing fetch guard --- (core/net.py, docs/security.md "SSRF from scraped pages")
+# Every fetch of the outside world (scraper, post_json applier, the model URL on the server)
+# refuses loopback, private, link-local and metadata addresses, on every redirect hop.
+# Loopback is allowed only with this on: `make run` and the test runner turn it on for
+# their fake boards on 127.0.0.1; never in production.
+OUTGOING_ALLOW_LOOPBACK = env_bool("OUTGOING_ALLOW_LOOPBACK", False)
+OUTGOING_MAX_REDIRECTS = env_int("OUTGOING_MAX_REDIRECTS", 5)

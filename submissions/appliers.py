@@ -6,10 +6,19 @@ attempt, target_name, applicant {...}, posting {... url, apply_url ...} or None.
 Returning means the application went in; raising means it failed, and the exception's
 message is recorded as the submission's error. Appliers need no Django, so the bot's
 browser applier can live outside the project.
+
+That message is shown to the user, so it never carries what a board answered (a
+hostile board could echo anything) nor an internal address: only a status or a kind
+of failure. Sending goes through the outgoing-fetch guard (core/net.py).
 """
-import requests
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
 
 from core.errors import ApplicationError
+from core.net import OutgoingAddressRefused, OutgoingPolicy, guarded_client
 
 
 class ApplyError(ApplicationError):
@@ -43,26 +52,37 @@ def record_only(request: dict) -> None:
         raise ApplyError("The job posting has no application URL.")
 
 
-def post_json(request: dict, timeout: float = 15.0) -> None:
-    """POST the applicant as JSON to the posting's apply URL (boards with a JSON intake)."""
+def post_json(request: dict, timeout: float = 15.0, *, policy: OutgoingPolicy | None = None) -> None:
+    """POST the applicant as JSON to the posting's apply URL (boards with a JSON intake).
+
+    The URL comes from a scraped board: every hop of the POST passes the outgoing-fetch
+    guard (`policy`, default from settings), and the board's reply body is never read.
+    """
+    from django.conf import settings  # the outgoing-fetch settings; imported here so appliers load without Django
+
     posting = _posting(request)
     url = posting.get("apply_url") or posting.get("url")
     if not url:
         raise ApplyError("The job posting has no application URL.")
+    host = urlsplit(url).hostname or "the board"
     body = {
         "submission_id": request["submission_id"],
         "posting_id": posting["id"],
         "title": posting["title"],
         "applicant": request["applicant"],
     }
+    policy = policy or OutgoingPolicy.from_settings()
     try:
-        response = requests.post(url, json=body, timeout=timeout)
-    except requests.RequestException as exc:
-        raise ApplyError(f"Could not reach {url}: {exc.__class__.__name__}") from exc
-    if response.status_code >= 400:
-        detail = ""
-        try:
-            detail = str(response.json().get("error", ""))[:300]
-        except (ValueError, AttributeError):
-            detail = response.text[:300]
-        raise ApplyError(f"The board answered HTTP {response.status_code}" + (f": {detail}" if detail else ""))
+        with guarded_client(policy, max_redirects=settings.OUTGOING_MAX_REDIRECTS, timeout=timeout,
+                            follow_redirects=True) as client, client.stream("POST", url, json=body) as response:
+            status = response.status_code
+    except OutgoingAddressRefused as exc:
+        raise ApplyError("The application URL leads to an address Jobelix does not send applications to.") from exc
+    except httpx.TimeoutException as exc:
+        raise ApplyError(f"{host} did not answer in time.") from exc
+    except httpx.TooManyRedirects as exc:
+        raise ApplyError(f"{host} redirected too many times.") from exc
+    except httpx.HTTPError as exc:
+        raise ApplyError(f"Could not reach {host}: {exc.__class__.__name__}") from exc
+    if status >= 400:
+        raise ApplyError(f"The board answered HTTP {status}.")

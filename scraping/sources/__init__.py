@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import ashby, greenhouse, jsonld, lever
 from .base import NormalizedJob, SourceError, html_to_text
-from .http import FetchConfig, Fetcher, FetchError, RobotsDisallowed
+from .http import AddressRefused, FetchConfig, Fetcher, FetchError, RobotsDisallowed
 
 SOURCES = {module.SOURCE: module for module in (greenhouse, lever, ashby, jsonld)}
 
@@ -24,6 +24,7 @@ async def fetch_jobs(fetcher: Fetcher, source: str, ref: str) -> list[Normalized
 
 __all__ = [
     "SOURCES",
+    "AddressRefused",
     "NormalizedJob",
     "SourceError",
     "FetchConfig",

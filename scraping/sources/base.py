@@ -7,10 +7,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
+from core.urls import safe_http_url, strip_controls
+
+_TEXT_FIELDS = ("external_id", "title", "location", "department", "description")
+
 
 @dataclass(frozen=True)
 class NormalizedJob:
-    """One posting, whatever board it came from; `description` is plain text."""
+    """One posting, whatever board it came from; `description` is plain text.
+
+    Boards are content from strangers, so making one cleans it, whatever the
+    source: control characters (NUL, ...) leave every text field, and `url` /
+    `apply_url` keep only http(s) links (core.urls.safe_http_url). An unsafe
+    `apply_url` falls back to `url`; a posting with no safe link is kept
+    without one (docs/security.md).
+    """
 
     external_id: str
     title: str
@@ -21,6 +32,13 @@ class NormalizedJob:
     apply_url: str = ""
     description: str = ""
     posted_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in _TEXT_FIELDS:
+            object.__setattr__(self, name, strip_controls(getattr(self, name)))
+        url = safe_http_url(self.url) or ""
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "apply_url", safe_http_url(self.apply_url) or url)
 
 
 class SourceError(Exception):

@@ -6,6 +6,10 @@ site's robots.txt Crawl-delay). Requests have a total deadline; 429 and 5xx
 answers and network errors are retried with exponential backoff, honouring
 Retry-After (which also pauses the whole domain). HTML pages are fetched only
 where robots.txt allows our User-Agent.
+
+Every connection goes through the outgoing-fetch guard (core/net.py): a board,
+a redirect hop or a robots.txt on a loopback, private, link-local or metadata
+address is refused before connecting, and that refusal is not retried.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 from django.conf import settings
+
+from core.net import OutgoingAddressRefused, OutgoingPolicy, guarded_async_client
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CRAWL_DELAY = 30.0
@@ -37,6 +43,10 @@ class FetchError(Exception):
 
 class RobotsDisallowed(FetchError):
     """robots.txt does not allow our User-Agent to fetch this page."""
+
+
+class AddressRefused(FetchError):
+    """The URL (or a redirect hop) leads to an inside address: refused before connecting (core/net.py)."""
 
 
 @dataclass
@@ -125,9 +135,9 @@ def _domain_key(url: str) -> str:
 class Fetcher:
     """Async, polite HTTP client; use as `async with Fetcher() as fetcher:`."""
 
-    def __init__(self, config: FetchConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, config: FetchConfig | None = None, *, policy: OutgoingPolicy | None = None):
         self.config = config or FetchConfig()
-        self._transport = transport
+        self.policy = policy or OutgoingPolicy.from_settings()
         self._client: httpx.AsyncClient | None = None
         self._domains: dict[str, _Domain] = {}
         self._robots: dict[str, RobotFileParser] = {}
@@ -135,12 +145,13 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         cfg = self.config
-        self._client = httpx.AsyncClient(
+        self._client = guarded_async_client(
+            self.policy,
+            max_redirects=settings.OUTGOING_MAX_REDIRECTS,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             headers={"User-Agent": cfg.user_agent},
             timeout=httpx.Timeout(cfg.timeout, connect=cfg.connect_timeout),
             follow_redirects=True,
-            transport=self._transport,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
         return self
 
@@ -182,6 +193,12 @@ class Fetcher:
                 try:
                     response = await self._get_once(url, params=params, accept=accept)
                     problem, status = None, response.status
+                except OutgoingAddressRefused as exc:  # not a network hiccup: never retried
+                    raise AddressRefused(str(exc), url=url) from exc
+                except httpx.TooManyRedirects as exc:
+                    raise FetchError(f"too many redirects from {url}", url=url) from exc
+                except httpx.UnsupportedProtocol as exc:
+                    raise FetchError(f"{url} (or a redirect from it) is not an http(s) URL", url=url) from exc
                 except (httpx.TransportError, TimeoutError) as exc:
                     response, status = None, None
                     problem = _describe_transport_error(exc, cfg.timeout)
@@ -246,6 +263,8 @@ class Fetcher:
             robots = RobotFileParser(origin + "/robots.txt")
             try:
                 response = await self.get(origin + "/robots.txt", accept="text/plain")
+            except AddressRefused:
+                raise  # the page is refused for what it is, not reported as a robots.txt rule
             except FetchError as exc:
                 # As urllib.robotparser and RFC 9309: 4xx means no rules, 401/403
                 # and an unreachable file (5xx, network) mean stay out.

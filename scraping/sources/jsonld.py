@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
+from core.urls import safe_http_url, strip_controls
+
 from .base import NormalizedJob, clean_inline, html_to_text, parse_datetime
 
 SOURCE = "jsonld"
@@ -44,6 +46,16 @@ class _LdScripts(HTMLParser):
     def handle_data(self, data):
         if self._current is not None:
             self._current.append(data)
+
+
+def _link(page_url: str, value) -> str | None:
+    """`value` (absolute or relative to the page) as a safe http(s) URL, or None (javascript:, data:, junk)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return safe_http_url(urljoin(page_url, strip_controls(value, keep_line_breaks=False)))
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
 
 
 def _load_block(text: str):
@@ -86,12 +98,12 @@ def extract(html_text: str, page_url: str) -> tuple[list[dict], list[str]]:
         if "ItemList" in types:
             for element in node.get("itemListElement") or []:
                 target = element.get("item", element) if isinstance(element, dict) else element
-                if isinstance(target, str):
-                    links.append(urljoin(page_url, target))
-                elif isinstance(target, dict) and "JobPosting" in _types(target):
+                if isinstance(target, dict) and "JobPosting" in _types(target):
                     postings.append(target)
-                elif isinstance(target, dict) and (target.get("url") or target.get("@id")):
-                    links.append(urljoin(page_url, target.get("url") or target.get("@id")))
+                    continue
+                link = _link(page_url, target.get("url") or target.get("@id") if isinstance(target, dict) else target)
+                if link:
+                    links.append(link)
             return
         for value in node.values():
             if isinstance(value, (dict, list)):
@@ -158,13 +170,14 @@ def _posting(raw: dict, page_url: str) -> NormalizedJob:
     if remote and not location:
         required = _text(raw.get("applicantLocationRequirements"))
         location = f"Remote ({required})" if required else "Remote"
-    own_url = raw.get("url")
-    url = urljoin(page_url, own_url) if isinstance(own_url, str) and own_url else page_url
+    # A posting's own link, if safe; else the page it is on (an unsafe link is never kept).
+    own_url = _link(page_url, raw.get("url"))
+    url = own_url or page_url
     action = raw.get("potentialAction")
     apply_target = action.get("target") if isinstance(action, dict) else None
     if isinstance(apply_target, dict):
         apply_target = apply_target.get("urlTemplate") or apply_target.get("url")
-    apply_url = urljoin(page_url, apply_target) if isinstance(apply_target, str) and apply_target else url
+    apply_url = _link(page_url, apply_target) or url
     external_id = _identifier(raw) or (url if own_url else "")
     if not external_id:
         digest = hashlib.sha1(f"{title}|{location}|{raw.get('datePosted')}".encode()).hexdigest()[:20]

@@ -51,7 +51,7 @@ def test_process_submission_job_on_a_real_celery_worker(celery_worker, board, se
     assert job.progress_percentage == 100 and job.started_at and job.completed_at
     first, rejected, third = by_position(job)
     assert [s.status for s in (first, rejected, third)] == ["submitted", "failed", "submitted"]
-    assert rejected.last_error_message == "The board answered HTTP 422: position filled"
+    assert rejected.last_error_message == "The board answered HTTP 422."  # never the board's reply (issue 12)
     assert job.error_log[-1]["submission_id"] == str(rejected.pk)
     assert all(s.attempts == 1 for s in (first, rejected, third))
 
