@@ -43,7 +43,7 @@ def create_service_token(created_by, name: str) -> tuple[ApiToken, str]:
     if not (created_by and created_by.is_active and created_by.is_staff):
         raise PermissionDenied("Only staff create service worker tokens.")
     name = (name or "").strip()
-    max_length = ApiToken._meta.get_field("name").max_length
+    max_length = ApiToken._meta.get_field("name").max_length or 0
     if not name or len(name) > max_length:
         raise ApplicationError(f"A service token needs a name of 1 to {max_length} characters.", field="name")
     with transaction.atomic():

@@ -339,6 +339,6 @@ def _check_references_free(jobs: list[SubmissionJob], token: ApiToken) -> None:
         .exclude(pk__in=[job.pk for job in jobs])
         .values_list("external_id", flat=True)
     )
-    clashes = sorted(taken | set(repeated))
+    clashes = sorted(ref for ref in taken | set(repeated) if ref)
     if clashes:
         raise ExternalIdTaken(f"{token} already has jobs with external_id {', '.join(map(repr, clashes[:10]))}.")
