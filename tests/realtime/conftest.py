@@ -15,6 +15,14 @@ def publish_now(user, channel, type_, data) -> int:
         return publish(user, channel, type_, data).id
 
 
+def a_type_on(channel: str) -> str:
+    """Some catalogued event type that may be published on channel (for tests about delivery, not payloads)."""
+    from realtime.catalogue import CATALOGUE, load_all
+
+    load_all()
+    return min(name for name, entry in CATALOGUE.items() if entry.via_publish and channel in entry.channels)
+
+
 def layer_on(redis_url):
     """CHANNEL_LAYERS for override_settings: the test process publishes through another Redis."""
     layers = {"default": {**settings.CHANNEL_LAYERS["default"]}}

@@ -10,7 +10,7 @@ from realtime.channels import CHANNELS
 from realtime.models import Event
 from realtime.services import purge_old_events
 from tests.conftest import WsListener
-from tests.realtime.conftest import publish_now
+from tests.realtime.conftest import a_type_on, publish_now
 
 
 def get_events(api_client, token, **params):
@@ -183,7 +183,7 @@ def test_a_user_never_gets_another_users_events(daphne_server, ws_listen, user, 
     replayed on resume, or over HTTP."""
     alice_token = make_token(user)
     start = publish_now(user, "jobs", "job.created", {"owner": "alice"})
-    bobs = {publish_now(other_user, channel, f"{channel}.private", {"owner": "bob"}) for channel in CHANNELS}
+    bobs = {publish_now(other_user, channel, a_type_on(channel), {"owner": "bob"}) for channel in CHANNELS}
 
     every_channel = ",".join(list(CHANNELS) + [f"{c}:all" for c in CHANNELS])
     resumed = ws_listen(daphne_server, alice_token, channels=every_channel, last_event_id=start - 1)
@@ -201,7 +201,7 @@ def test_a_user_never_gets_another_users_events(daphne_server, ws_listen, user, 
         spy._thread.join(10)
         assert spy.close_code == 4403 and spy.messages == []
 
-    bobs |= {publish_now(other_user, channel, f"{channel}.live", {"owner": "bob"}) for channel in CHANNELS}
+    bobs |= {publish_now(other_user, channel, a_type_on(channel), {"owner": "bob", "live": True}) for channel in CHANNELS}
     marker = publish_now(user, "system", "system.notification", {"owner": "alice"})
     resumed.wait_for("system.notification", predicate=lambda m: m["id"] == marker)
     received = resumed.events()
