@@ -6,6 +6,7 @@ persistent connections. With PostgreSQL stopped, /health answers 503 naming it
 within a few seconds, while the other checks stay ok; once it is started again the
 same daphne answers 200, without a restart of its own. /health runs `SELECT 1` only,
 so the private database needs no migrations."""
+import atexit
 import os
 import shutil
 import time
@@ -61,4 +62,7 @@ def test_health_names_a_stopped_postgres_and_recovers(start_daphne, celery_worke
               f"{time.monotonic() - back:.2f} s after it was back")
     finally:
         pg.stop(force=True)
+        # pgserver's own exit hook would log about this server after pytest closed its streams.
+        atexit.unregister(pg.server._cleanup)
+        type(pg.server)._instances.pop(pg.server.pgdata, None)
         shutil.rmtree(root, ignore_errors=True)
