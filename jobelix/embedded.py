@@ -20,7 +20,8 @@ from pathlib import Path
 import fasteners
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".jobelix"
+# JOBELIX_DATA_DIR: another data directory (the launcher test runs a whole `make run` in its own).
+DATA_DIR = Path(os.environ.get("JOBELIX_DATA_DIR") or BASE_DIR / ".jobelix")
 DB_NAME = "jobelix"
 
 

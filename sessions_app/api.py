@@ -92,7 +92,8 @@ class StatusView(BotApiView):
     permission_classes = [require_scope("bot", allow_session=True)]
 
     @extend_schema(responses=inline_serializer("BotStatus", {
-        "current_session": SessionSchema, "sessions": drf_serializers.ListField(child=SessionSchema)}))
+        "current_session": type(SessionSchema)(allow_null=True),  # null while the user has no session
+        "sessions": drf_serializers.ListField(child=SessionSchema)}))
     def get(self, request):
         return Response(selectors.status_for(request.user))
 

@@ -61,6 +61,13 @@ def test_only_staff_reach_the_broadcast_form(user, staff_user):
     staff_user.save()
     changelist = staff.get("/admin/realtime/event/")
     assert changelist.status_code == 200 and BROADCAST_URL.encode() in changelist.content
+    # A broadcast is listed in the event log, and its page shows what was sent.
+    assert staff.post(BROADCAST_URL, {**form, "message": "Lunch &amp; learn"}).status_code == 302
+    event = Event.objects.get(type="system.notification")
+    listing = staff.get("/admin/realtime/event/").content.decode()
+    assert f'href="/admin/realtime/event/{event.id}/change/' in listing and "system.notification" in listing
+    detail = staff.get(f"/admin/realtime/event/{event.id}/change/").content.decode()
+    assert "Lunch &amp;amp; learn" in detail and "system.notification" in detail
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,10 @@
 """Schemathesis over the OpenAPI schema (/api/schema/) against a live daphne.
 
 Every operation gets generated requests, valid (positive) and invalid
-(negative), sent with a real token of the scope it wants: no answer may be a
-5xx, and every answer must match what the schema documents for it (body shape
-and content type). Failures are collected for all operations, each with a
+(negative), sent as three callers: a real token of the scope it wants, a
+logged-in user's browser session (cookie + CSRF token) and a staff member's
+session (the staff-only paths). No answer may be a 5xx, and every answer must
+match what the schema documents for it (body shape and content type). Failures are collected for all operations, each with a
 curl command to replay it, then reported together. Bounded: a fixed number of
 examples per operation and mode, no deadline (the machine is shared).
 
@@ -13,6 +14,7 @@ lazy pytest loader does not run under pytest 9.
 import os
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -25,16 +27,32 @@ EXAMPLES = int(os.environ.get("JOBELIX_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_user, make_token):
-    user = make_user("fuzzer")
-    tokens = {"bot": make_token(user, "bot"), "worker": make_token(user, "worker")}
+def session_headers(server, user) -> dict[str, str]:
+    """A browser's credentials: the session cookie of `user` and the CSRF token that goes with it."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page = requests.get(f"{server.url}/login/", timeout=15)
+    page.raise_for_status()
+    csrf = page.cookies["csrftoken"]
+    return {"Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}", "X-CSRFToken": csrf}
+
+
+@pytest.mark.parametrize("caller", ["token", "session", "staff_session"])
+def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_user, make_token, caller):
+    user = make_user("fuzzer", staff=caller == "staff_session")
+    if caller == "token":
+        tokens = {"bot": make_token(user, "bot"), "worker": make_token(user, "worker")}
+        by_scope = {scope: {"Authorization": f"Bearer {raw}"} for scope, raw in tokens.items()}
+    else:
+        by_scope = dict.fromkeys(("bot", "worker"), session_headers(daphne_server, user))
     schema = schemathesis.openapi.from_url(f"{daphne_server.url}/api/schema/")
     failures, operations, calls = [], 0, 0
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        scope = "worker" if operation.path.startswith("/api/worker") else "bot"
-        headers = {"Authorization": f"Bearer {tokens[scope]}"}
+        headers = by_scope["worker" if operation.path.startswith("/api/worker") else "bot"]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             seen = {}
 
@@ -54,6 +72,6 @@ def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_use
                 curl = case.as_curl_command(headers=headers) if case is not None else "?"
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): "
                                 f"{str(exc).strip()[:1500]}\n    replay: {curl}")
-    print(f"\n[reliability] schemathesis: {operations} operations, {calls} calls, {len(failures)} failing")
+    print(f"\n[reliability] schemathesis as {caller}: {operations} operations, {calls} calls, {len(failures)} failing")
     assert operations > 5, "the schema lists too few operations: is /api/schema/ complete?"
     assert not failures, f"{len(failures)} failing operation(s) after {calls} calls:\n\n" + "\n\n".join(failures)

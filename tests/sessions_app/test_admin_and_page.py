@@ -37,6 +37,11 @@ def test_admin_lists_filters_searches_and_stops(admin_client_, user, other_user)
     page = admin_client_.get(url)
     assert page.status_code == 200
     assert str(running.id) in page.content.decode() and str(done.id) in page.content.decode()
+    html = page.content.decode()
+    assert f'href="/admin/sessions_app/botsession/{running.id}/change/' in html
+    assert "applying_jobs" in html and "win32" in html and "alice" in html and "bob" in html
+    detail = admin_client_.get(f"{url}{running.id}/change/").content.decode()
+    assert str(running.id) in detail and "applying_jobs" in detail and "win32" in detail
     by_status = admin_client_.get(url, {"status__exact": "running"}).content.decode()
     assert str(running.id) in by_status and str(done.id) not in by_status
     by_platform = admin_client_.get(url, {"platform__exact": "darwin"}).content.decode()
@@ -99,7 +104,10 @@ def test_launch_is_refused_when_disabled_or_with_a_token(session_client, user, s
 
     settings.JOBELIX_DEMO_LAUNCH = True
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user)}")
-    assert api_client.post("/api/autoapply/bot/launch", {}, format="json").status_code in (401, 403)
+    # A token is no session: the launch endpoint reads only the session, so the request is anonymous
+    # there, and session authentication (no WWW-Authenticate challenge) answers 403.
+    refused = api_client.post("/api/autoapply/bot/launch", {}, format="json")
+    assert refused.status_code == 403 and "error" in refused.json()
     assert not ApiToken.objects.filter(user=user, name__startswith="Launch").exists()
 
 

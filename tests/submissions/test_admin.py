@@ -23,6 +23,14 @@ def test_job_and_submission_forms_are_view_only(make_user, user, make_job):
 
     page = client.get(f"/admin/submissions/submissionjob/{job.pk}/change/")
     assert page.status_code == 200 and 'name="status"' not in page.content.decode()
+    html = page.content.decode()
+    assert f"Submission job {str(job.pk)[:8]} (pending)" in html and user.username in html
+    targets = list(job.submissions.order_by("position").values_list("target_name", flat=True))
+    assert len(targets) == 2 and all(name in html for name in targets)  # the submissions inline
+    listing = client.get("/admin/submissions/submissionjob/").content.decode()
+    assert f'href="/admin/submissions/submissionjob/{job.pk}/change/' in listing and user.username in listing
+    submissions = client.get("/admin/submissions/submission/").content.decode()
+    assert all(name in submissions for name in targets)
     assert client.post(f"/admin/submissions/submissionjob/{job.pk}/change/", {"status": "completed"}).status_code == 403
     assert client.post(f"/admin/submissions/submission/{submission.pk}/change/", {"status": "failed"}).status_code == 403
     assert client.get("/admin/submissions/submissionjob/add/").status_code == 403
@@ -50,6 +58,7 @@ def test_staff_without_change_permission_cannot_run_the_actions(make_user, user,
     client = admin_client(viewer)
     listing = client.get("/admin/submissions/submissionjob/")
     assert listing.status_code == 200 and "retry_failed" not in listing.content.decode()
+    assert f'href="/admin/submissions/submissionjob/{job.pk}/change/' in listing.content.decode()
     with django_capture_on_commit_callbacks() as queued:
         client.post("/admin/submissions/submissionjob/", {"action": "retry_failed", "_selected_action": [str(job.pk)]})
     assert queued == []

@@ -59,3 +59,12 @@ def test_progress_reporter_drives_a_job_and_only_the_right_people_see_it(
     staff_ws.wait_for("submission_job.updated", predicate=lambda m: m["data"]["status"] == "completed")
     assert [m["id"] for m in staff_ws.events()] == [m["id"] for m in owner_ws.events()]
     assert other_ws.events("submission_job.updated") == [] and other_ws.events("submission.updated") == []
+    # A barrier: the other user's own worker starts their job. Their socket is alive and gets it;
+    # had any of the owner's events leaked to them, they would have arrived before it.
+    their_job = make_job(other_user, n=1)
+    with ProgressReporter(daphne_server.url, make_token(other_user, "worker"), timeout=10) as reporter:
+        assert reporter.report_job_started(their_job.pk)
+    barrier = other_ws.wait_for("submission_job.updated")
+    assert barrier["data"]["job_id"] == str(their_job.pk)
+    assert other_ws.events()[0]["id"] == barrier["id"]
+    assert all(m["data"].get("job_id") != str(j) for m in other_ws.events())

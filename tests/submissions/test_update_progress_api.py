@@ -60,7 +60,8 @@ def test_revoked_token_is_401(user, job, api_client):
 @pytest.mark.django_db
 def test_logged_in_browser_session_is_not_a_worker(session_client, job):
     response = session_client.post(UPDATE_URL, {"job_id": str(job.pk), "status": "in_progress"}, content_type="application/json")
-    assert response.status_code in (401, 403)
+    # Only a Bearer token authenticates here: a session is no credential, so 401 with the challenge.
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
     assert SubmissionJob.objects.get(pk=job.pk).status == "pending"
 
 

@@ -60,6 +60,12 @@ def test_status_change_writes_history_and_event(staff_client, user, app):
     changed = events(user, "application.status_changed")
     assert [(e["old_status"], e["new_status"], e["application_id"]) for e in changed] == [("saved", "applied", app.id)]
     assert events(user, "application.updated")[-1]["changes"] == ["notes"]
+    # The changelist shows the application, its job and its new status; the change form its history.
+    listing = staff_client.get("/admin/tracker/application/").content.decode()
+    assert f'href="/admin/tracker/application/{app.id}/change/' in listing
+    assert "Data Engineer at Umbrella" in listing and "alice" in listing and "Applied" in listing
+    form = staff_client.get(f"/admin/tracker/application/{app.id}/change/").content.decode()
+    assert "called by the recruiter" in form and "saved → applied" in form
 
 
 def test_adding_an_application_is_the_service_create(staff_client, user, job):
@@ -135,6 +141,8 @@ def test_jobs_are_added_and_reanalysed_through_services(staff_client, user):
     saved(staff_client.post("/admin/tracker/job/", {"action": "analyse_again", "_selected_action": [job.id]}))
     job.refresh_from_db()
     assert job.analysis_status == Job.AnalysisStatus.PENDING
+    listing = staff_client.get("/admin/tracker/job/").content.decode()
+    assert f'href="/admin/tracker/job/{job.id}/change/' in listing and "Hooli" in listing and "SRE" in listing
 
 
 def test_rejected_job_url_in_admin(staff_client, user):
@@ -147,7 +155,11 @@ def test_rejected_job_url_in_admin(staff_client, user):
 
 def test_computed_rows_are_read_only(staff_client, app):
     change = ApplicationStatusChange.objects.get(application=app)
-    assert staff_client.get(f"/admin/tracker/applicationstatuschange/{change.id}/change/").status_code == 200
+    page = staff_client.get(f"/admin/tracker/applicationstatuschange/{change.id}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "- -&gt; saved" in html and "Data Engineer at Umbrella" in html  # the row, shown...
+    assert 'name="new_status"' not in html and 'name="_save"' not in html  # ...with nothing to edit
     response = staff_client.post(f"/admin/tracker/applicationstatuschange/{change.id}/change/",
                                  {"old_status": "", "new_status": "rejected"})
     assert response.status_code == 403

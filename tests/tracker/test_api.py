@@ -123,8 +123,12 @@ def test_job_list_detail_filters_and_analysis(user, alice):
     services.analyze_job(job_id)  # what the Celery task runs
     detail = alice.get(f"/api/v1/jobs/{job_id}").json()
     assert detail["analysis_status"] == "analyzed"
-    assert 0 <= detail["match_score"] <= 100
-    assert detail["recommendation"] in ("apply_now", "consider", "skip")
+    # alice has no profile: no skill matches (0/60), and neutral title (10/20), experience (5/10);
+    # a remote role suits "any" preference (10/10). 25 is below 60: skip.
+    assert detail["match_score"] == 25
+    assert detail["recommendation"] == "skip"
+    assert [(c["name"], c["points"]) for c in detail["analysis"]["score_breakdown"]] == [
+        ("skills", 0), ("title", 10), ("location", 10), ("experience", 5)]
     assert detail["analysis"]["requirements"]["required_skills"] == ["Python", "Django", "PostgreSQL"]
     assert detail["analysis"]["requirements"]["experience"]["label"] == "5+ years"
     listing = alice.get("/api/v1/jobs").json()
@@ -148,8 +152,11 @@ def test_analysis_events_carry_the_spec_fields(user, alice):
     analyzed = events(user, "job.analyzed")[0]
     assert analyzed["job_id"] == job_id and analyzed["recommendation"] == "apply_now"
     assert "Strong Python match" in analyzed["strengths"] and analyzed["match_score"] >= 80
+    # Skills weigh 3 (required) or 1 (nice to have): Python, Django, PostgreSQL held, Kubernetes
+    # missing -> 9 of 10 -> 90 % overall, 54/60 points; title, location and experience full marks.
+    assert analyzed["match_score"] == 94
     gap = events(user, "skill_gap.completed")[0]
-    assert gap == {"job_id": job_id, "overall_match": gap["overall_match"], "matching_skills": 3, "missing_skills": 1,
+    assert gap == {"job_id": job_id, "overall_match": 90, "matching_skills": 3, "missing_skills": 1,
                    "missing_skills_list": [{"skill": "Kubernetes", "importance": "low"}]}
 
 

@@ -61,6 +61,14 @@ def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, 
     order = [m["type"] for m in mine.events()]
     assert order.index("job.created") < order.index("job.analyzing") < order.index("job.analyzed")
     assert not theirs.events()
+    # A barrier: bob saves a job of his own. His socket is alive and gets it; had any of alice's
+    # events leaked to him, they would have arrived before it.
+    their_job_id = Api(daphne_server, make_token(other_user)).post(
+        "/api/v1/jobs", {**JOB, "job_url": "https://jobs.example.com/globex/8"})["id"]
+    barrier = theirs.wait_for("job.created")
+    assert barrier["data"]["job_id"] == their_job_id
+    assert theirs.events()[0]["id"] == barrier["id"]
+    assert all(m["data"].get("job_id") != job_id for m in theirs.events())
 
 
 def test_application_interview_followup_events(user, make_token, daphne_server, ws_listen):
