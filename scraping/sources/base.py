@@ -317,7 +317,7 @@ def overall_workplace(explicit: str, locations: tuple[Location, ...]) -> str:
     """The posting's workplace type: the source's own value, else what its locations agree on."""
     if explicit != UNKNOWN:
         return explicit
-    kinds = {loc.workplace_type for loc in locations} - {UNKNOWN}
+    kinds = {loc.workplace_type for loc in locations}
     return kinds.pop() if len(kinds) == 1 else UNKNOWN
 
 

@@ -41,7 +41,10 @@ class _Sanitiser(HTMLParser):
             return
         while self.stack:
             top = self.stack.pop()
-            self.out.append(f"</{top}>")
+            if self.out and self.out[-1].startswith(f"<{top}") and top != "br":
+                self.out.pop()  # an element left empty is dropped
+            else:
+                self.out.append(f"</{top}>")
             if top == tag:
                 return
 
@@ -82,12 +85,14 @@ class _Sanitiser(HTMLParser):
             self._close(tag)
 
     def handle_data(self, data: str) -> None:
+        if not data.strip() and (not self.stack or self.stack[-1] in ("ul", "ol")):
+            return  # whitespace between blocks is not content
         if not self.hidden and data:
             self.out.append(html.escape(data.replace("\xa0", " "), quote=False))
 
     def result(self) -> str:
         while self.stack:
-            self.out.append(f"</{self.stack.pop()}>")
+            self._close(self.stack[-1])
         return "".join(self.out).strip()
 
 
