@@ -104,10 +104,10 @@ def _locations(location: str, all_locations, workplace: str, country) -> tuple[L
     names = [location] + [clean_inline(n) for n in all_locations or [] if isinstance(n, str)]
     found = [location_from_text(name, workplace) for name in names if name]
     code = country_code(country) if isinstance(country, str) and country.strip() else ""
-    if code and len(found) == 1 and not found[0].country:
+    if code and found and not found[0].country:  # `country` is the primary location's
         loc = found[0]
-        found = [Location(name=loc.name, city=loc.city, region=loc.region, country=code,
-                          remote_scope=loc.remote_scope, workplace_type=loc.workplace_type)]
+        found[0] = Location(name=loc.name, city=loc.city, region=loc.region, country=code,
+                            remote_scope=loc.remote_scope, workplace_type=loc.workplace_type)
     return unique_locations(found)
 
 

@@ -58,7 +58,7 @@ def test_lever_salary_range_onsite_all_locations_and_commitment():
     jobs = by_id(lever.parse(load("lever_fields.json")))
     trainer = jobs["7a1b2c3d-0000-4000-8000-000000000001"]
     assert trainer.workplace_type == "onsite" and trainer.remote is False  # 'onsite' is recognised
-    assert [loc["name"] for loc in locs(trainer)] == ["Berlin", "Munich", "Hamburg"]
+    assert [(loc["name"], loc["country"]) for loc in locs(trainer)] == [("Berlin", "DE"), ("Munich", ""), ("Hamburg", "")]
     assert {loc["workplace_type"] for loc in locs(trainer)} == {"onsite"}
     assert trainer.salary == Salary(min=Decimal("18.50"), max=Decimal("22.00"), currency="EUR", interval="hour",
                                     text="Plus tips.")
@@ -198,3 +198,65 @@ def test_migration_backfills_postings_created_before_it():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def board_postings():
+    """Postings of all four fixture boards, saved through the real service."""
+    acme = Company.objects.create(name="Acme", source="greenhouse", board_token="acme")
+    brew = Company.objects.create(name="Brew", source="lever", board_token="brew")
+    ash = Company.objects.create(name="Ash", source="ashby", board_token="ash")
+    staffing = Company.objects.create(name="Staffing", source="jsonld", career_url="https://staffing.example/jobs")
+    save_postings(acme, greenhouse.parse(load("greenhouse_pay.json")))
+    save_postings(brew, lever.parse(load("lever_fields.json")))
+    save_postings(ash, ashby.parse(load("ashby_compensation.json")))
+    save_postings(staffing, jsonld.parse((FIELDS / "jsonld_fields.html").read_text(), "https://staffing.example/jobs"))
+
+
+def titles(response):
+    assert response.status_code == 200, response.content
+    return sorted(p["title"] for p in response.json()["postings"])
+
+
+@pytest.mark.django_db
+def test_postings_api_filters_by_salary_workplace_country_and_type(api_client, user, board_postings):
+    assert api_client.get("/api/v1/scraping/postings").status_code in (401, 403)  # signed-in users only
+    api_client.force_authenticate(user)
+    everything = titles(api_client.get("/api/v1/scraping/postings"))
+    assert "Night Nurse" not in everything  # expired: retired on save
+    assert len(everything) == 7
+    assert titles(api_client.get("/api/v1/scraping/postings?salary_min=150000")) == [
+        "Backend Developer", "Staff Engineer"]
+    assert titles(api_client.get("/api/v1/scraping/postings?salary_min=20&salary_interval=hour")) == [
+        "Barista Trainer"]
+    assert titles(api_client.get("/api/v1/scraping/postings?workplace=hybrid,onsite")) == [
+        "Barista Trainer", "Product Manager"]
+    assert titles(api_client.get("/api/v1/scraping/postings?workplace=remote&country=Canada")) == [
+        "Backend Developer", "Contract Data Analyst"]
+    assert titles(api_client.get("/api/v1/scraping/postings?country=de")) == ["Barista Trainer", "Product Manager"]
+    assert titles(api_client.get("/api/v1/scraping/postings?country=Germany")) == [
+        "Barista Trainer", "Product Manager"]
+    assert titles(api_client.get("/api/v1/scraping/postings?employment_type=part-time")) == [
+        "Barista Trainer", "Part-time Designer"]
+    bad = api_client.get("/api/v1/scraping/postings?workplace=moon&salary_min=-1")
+    assert bad.status_code == 400 and {"workplace", "salary_min"} <= set(bad.json()["fields"])
+
+    listed = api_client.get("/api/v1/scraping/postings?q=Staff Engineer").json()["postings"][0]
+    assert listed["salary"] == {"min": 180000.0, "max": 220000.0, "currency": "USD", "interval": "year",
+                                "text": "US base salary Plus equity."}
+    assert listed["posted_at"] == "2024-05-01T14:00:00.000Z" and listed["updated_at"] == "2024-06-10T13:15:00.000Z"
+    assert "description_html" not in listed
+    detail = api_client.get(f"/api/v1/scraping/postings/{listed['id']}").json()
+    assert detail["description_html"].startswith("<h2>About the Role</h2>")
+    assert detail["description"].startswith("About the Role\n\nBuild things safely.")
+    assert api_client.get("/api/v1/scraping/postings/999999").status_code == 404
+
+
+@pytest.mark.django_db
+def test_openapi_documents_the_posting_filters(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "/api/v1/scraping/postings" in text
+    for name in ("salary_min", "salary_interval", "workplace", "country", "employment_type"):
+        assert f"name: {name}" in text
