@@ -189,6 +189,10 @@ class PostingFilterSerializer(serializers.Serializer):
         help_text="full-time, part-time, contract, internship, temporary; several comma-separated.",
     )
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Title, company or place.")
+    ids = CommaChoicesField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=200,
+        help_text="Only these postings (e.g. the ones a recommendation list names); comma-separated.",
+    )
     limit = serializers.IntegerField(min_value=1, max_value=200, default=selectors.POSTINGS_PAGE, required=False)
     offset = serializers.IntegerField(min_value=0, default=0, required=False)
 

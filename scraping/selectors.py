@@ -185,6 +185,7 @@ def filter_postings(
     country: str = "",
     employment_type: list[str] | None = None,
     q: str = "",
+    ids: list[int] | None = None,
 ) -> QuerySet[JobPosting]:
     """Active postings matching every given filter, newest first.
 
@@ -204,6 +205,8 @@ def filter_postings(
         postings = postings.filter(countries__overlap=list({country, country_code(country)}))
     if employment_type:
         postings = postings.filter(employment_type__in=employment_type)
+    if ids:
+        postings = postings.filter(pk__in=ids)
     if q:
         postings = postings.filter(
             Q(title__icontains=q) | Q(company__name__icontains=q) | Q(location__icontains=q) | Q(employer__icontains=q)

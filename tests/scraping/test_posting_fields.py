@@ -260,3 +260,19 @@ def test_openapi_documents_the_posting_filters(client):
     assert "/api/v1/scraping/postings" in text
     for name in ("salary_min", "salary_interval", "workplace", "country", "employment_type"):
         assert f"name: {name}" in text
+
+
+@pytest.mark.django_db
+def test_recommendations_page_renders_posting_facts_escaped(client, user, board_postings):
+    from tracker.models import Recommendation
+
+    posting = JobPosting.objects.get(title="Staff Engineer")
+    JobPosting.objects.filter(pk=posting.pk).update(locations=[{"name": "<img src=x onerror=alert(1)>"}])
+    Recommendation.objects.create(user=user, posting=posting, score=75, recommendation="consider",
+                                  company="Acme", job_title=posting.title, url=posting.url)
+    client.force_login(user)
+    html = client.get("/recommendations/").content.decode()
+    assert '<span class="posting-salary">USD 180,000–220,000 / year</span>' in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    assert 'id="posting-filters"' in html
+    assert 'id="postings-table"' in client.get("/jobs/").content.decode()
