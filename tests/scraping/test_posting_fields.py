@@ -1,6 +1,8 @@
 """Salary, workplace type, locations, employment type, employer, expiry and structured
 descriptions: read from each source's documented fields, stored, filtered, migrated."""
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from scraping.models import Company, JobPosting
 from scraping.services import save_postings
-from scraping.sources import ashby, greenhouse, jsonld, lever
+from scraping.sources import FetchConfig, Fetcher, ashby, fetch_jobs, greenhouse, jsonld, lever
 from scraping.sources.base import NormalizedJob, Salary
 from scraping.sources.richtext import description_html, sanitize_html, text_to_html
 
@@ -88,10 +90,29 @@ def test_ashby_compensation_hybrid_secondary_locations_and_employment_type():
     assert designer.description_html == "<p>Draw things.</p>"  # descriptionPlain kept as a paragraph
 
 
-def test_ashby_fetch_asks_for_compensation():
-    import inspect
+@pytest.mark.parametrize("source, asked", [("greenhouse", ("pay_transparency", "true")),
+                                           ("ashby", ("includeCompensation", "true")),
+                                           ("lever", ("mode", "json")), ("jsonld", None)])
+def test_fetches_ask_for_pay_and_every_source_fills_the_fields(boards, source, asked):
+    """The fake boards send pay only when asked, as the real APIs do."""
+    boards.add_company(source, "payco", count=2)
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        jobs = thread.submit(asyncio.run, _scrape(source, boards.ref(source, "payco"))).result()
+    assert len(jobs) == 2
+    if asked:
+        assert any(query.get(asked[0]) == [asked[1]] for _, query in boards.queries)
+    for job in jobs:
+        assert job.salary.min is not None and job.salary.max > job.salary.min
+        assert (job.salary.currency, job.salary.interval) == ("USD", "year")
+        assert job.locations and job.description_html.startswith("<")
+    if source != "greenhouse":
+        assert {job.employment_type for job in jobs} == {"full-time"}
 
-    assert 'params={"includeCompensation": "true"}' in inspect.getsource(ashby.fetch)
+
+async def _scrape(source: str, ref: str) -> list[NormalizedJob]:
+    config = FetchConfig(per_domain_concurrency=5, per_domain_delay=0.0, timeout=5.0, retries=0, backoff=0.05)
+    async with Fetcher(config) as fetcher:
+        return await fetch_jobs(fetcher, source, ref)
 
 
 def test_jsonld_salary_remote_requirements_employer_expiry_and_markdown():
