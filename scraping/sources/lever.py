@@ -112,7 +112,9 @@ def _locations(location: str, all_locations, workplace: str, country) -> tuple[L
 
 
 def _salary(raw: dict) -> Salary:
-    pay = raw.get("salaryRange") if isinstance(raw.get("salaryRange"), dict) else {}
+    pay = raw.get("salaryRange")
+    if not isinstance(pay, dict):
+        pay = {}
     text = clean_inline(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription") or "")
     return Salary(
         min=money(pay.get("min")),
