@@ -93,6 +93,9 @@ def greenhouse_job(token: str, n: int) -> dict:
         "content": html.escape(body),
         "departments": [{"id": 100 + n % 5, "name": _department(n), "child_ids": [], "parent_id": None}],
         "offices": [{"id": 200 + n % 6, "name": _location(n), "location": _location(n), "child_ids": [], "parent_id": None}],
+        # Sent only with ?pay_transparency=true (BoardServer drops it otherwise, as Greenhouse does).
+        "pay_input_ranges": [{"min_cents": (100 + 10 * (n % 5)) * 100_000, "max_cents": (130 + 10 * (n % 5)) * 100_000,
+                              "currency_type": "USD", "title": "Base salary", "blurb": ""}],
     }
 
 
@@ -117,9 +120,11 @@ def lever_posting(token: str, n: int) -> dict:
         "lists": [{"text": "Requirements", "content": "<li>Python</li><li>Teamwork</li>"}],
         "text": _title(n),
         "country": "US",
-        "workplaceType": "remote" if location == "Remote" else "on-site",
+        "workplaceType": "remote" if location == "Remote" else ("hybrid" if n % 2 else "onsite"),
         "hostedUrl": f"https://jobs.lever.co/{token}/{posting_id}",
         "applyUrl": f"https://jobs.lever.co/{token}/{posting_id}/apply",
+        "salaryRange": {"currency": "USD", "interval": "per-year-salary", "min": 90000 + 5000 * n, "max": 120000 + 5000 * n},
+        "salaryDescriptionPlain": "Base salary",
     }
 
 
@@ -143,7 +148,14 @@ def ashby_job(token: str, n: int) -> dict:
         "employmentType": "FullTime",
         "jobUrl": f"https://jobs.ashbyhq.com/{token}/{job_id}",
         "applyUrl": f"https://jobs.ashbyhq.com/{token}/{job_id}/application",
-        "shouldDisplayCompensationOnJobPostings": False,
+        "shouldDisplayCompensationOnJobPostings": True,
+        # Sent only with ?includeCompensation=true (BoardServer drops it otherwise, as Ashby does).
+        "compensation": {
+            "compensationTierSummary": f"${100 + n}K – ${140 + n}K",
+            "compensationTiers": [],
+            "summaryComponents": [{"compensationType": "Salary", "interval": "1 YEAR", "currencyCode": "USD",
+                                   "minValue": (100 + n) * 1000, "maxValue": (140 + n) * 1000}],
+        },
     }
 
 
@@ -159,6 +171,10 @@ def jsonld_posting(token: str, n: int) -> dict:
         "datePosted": _posted(n).date().isoformat(),
         "employmentType": "FULL_TIME",
         "hiringOrganization": {"@type": "Organization", "name": token.title()},
+        "validThrough": (_posted(n) + timedelta(days=3650)).isoformat(),
+        "baseSalary": {"@type": "MonetaryAmount", "currency": "USD",
+                       "value": {"@type": "QuantitativeValue", "minValue": 80000 + 1000 * n,
+                                 "maxValue": 110000 + 1000 * n, "unitText": "YEAR"}},
     }
     if location == "Remote":
         posting["jobLocationType"] = "TELECOMMUTE"
@@ -251,6 +267,7 @@ class BoardServer:
         self.hits: Counter[str] = Counter()
         self.user_agents: set[str] = set()
         self.arrivals: list[tuple[float, str]] = []
+        self.queries: list[tuple[str, dict[str, list[str]]]] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.server = LoopbackServer(self._handle, host, port)
@@ -347,10 +364,13 @@ class BoardServer:
         if request.method not in ("GET", "HEAD"):
             return Reply.text("method not allowed", 405)
         user_agent = next((v for k, v in request.headers.items() if k.lower() == "user-agent"), "")
-        status, headers, body = self.respond(request.path, user_agent)
+        with self._lock:
+            self.queries.append((request.path, request.query))
+        status, headers, body = self.respond(request.path, user_agent, request.query)
         return Reply(status, body, headers)
 
-    def respond(self, path: str, user_agent: str) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, path: str, user_agent: str,
+                query: dict[str, list[str]] | None = None) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for a GET of `path` (called by the server's threads)."""
         with self._lock:
             self.hits[path] += 1
@@ -359,12 +379,12 @@ class BoardServer:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return self._respond(path)
+            return self._respond(path, query or {})
         finally:
             with self._lock:
                 self.in_flight -= 1
 
-    def _respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def _respond(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         parts = [p for p in path.split("/") if p]
         if parts == ["robots.txt"]:
             if self.robots_txt is None:
@@ -399,6 +419,10 @@ class BoardServer:
             return int(broken), {"Content-Type": "application/json"}, b'{"error": "broken on purpose"}'
         if jobs is None:
             return 404, {"Content-Type": "application/json"}, b'{"status": 404, "error": "Job not found"}'
+        # Like the real APIs, pay is only sent when asked for.
+        optional = {"greenhouse": ("pay_transparency", "pay_input_ranges"), "ashby": ("includeCompensation", "compensation")}
+        if source in optional and query.get(optional[source][0]) != ["true"]:
+            jobs = [{k: v for k, v in job.items() if k != optional[source][1]} for job in jobs]
         return self._payload(source, token, jobs, job_page, listing)
 
     @staticmethod

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError, NotFound
 from scraping import selectors, services
+from scraping.models import JobPosting
 
 MAX_RUNS = 100
 
@@ -151,3 +152,80 @@ class ScheduleView(APIView):
         return Response(services.set_schedule(
             enabled=data["enabled"], every_minutes=data["every_minutes"], company_ids=data.get("company_ids")
         ))
+
+
+class CommaChoicesField(serializers.ListField):
+    """One or several choices, as `a,b` or as the parameter repeated."""
+
+    def to_internal_value(self, data):
+        values = [data] if isinstance(data, str) else data
+        if isinstance(values, list):
+            data = [part.strip() for value in values if isinstance(value, str) for part in value.split(",")
+                    if part.strip()]
+        return super().to_internal_value(data)
+
+
+class PostingFilterSerializer(serializers.Serializer):
+    """The filters of GET /api/v1/scraping/postings (the Jobs and Recommendations pages use the same)."""
+
+    salary_min = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False,
+        help_text="Only postings paying at least this (top of range) in `salary_interval`; unpaid-listed ones drop out.",
+    )
+    salary_interval = serializers.ChoiceField(
+        choices=JobPosting.SalaryInterval.choices, default=JobPosting.SalaryInterval.YEAR, required=False,
+        help_text="The interval salary_min is in (default year).",
+    )
+    workplace = CommaChoicesField(
+        child=serializers.ChoiceField(choices=JobPosting.WorkplaceType.choices), required=False,
+        help_text="remote, hybrid, onsite or unknown; several comma-separated.",
+    )
+    country = serializers.CharField(
+        max_length=60, required=False, allow_blank=True,
+        help_text="ISO code or name (US, USA, United States) of a location or remote scope.",
+    )
+    employment_type = CommaChoicesField(
+        child=serializers.ChoiceField(choices=JobPosting.EmploymentType.choices), required=False,
+        help_text="full-time, part-time, contract, internship, temporary; several comma-separated.",
+    )
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Title, company or place.")
+    ids = CommaChoicesField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=200,
+        help_text="Only these postings (e.g. the ones a recommendation list names); comma-separated.",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=selectors.POSTINGS_PAGE, required=False)
+    offset = serializers.IntegerField(min_value=0, default=0, required=False)
+
+
+class PostingListView(APIView):
+    """GET /api/v1/scraping/postings — active scraped postings, filtered by pay, workplace, country and type."""
+
+    @extend_schema(
+        operation_id="v1_scraping_postings_list",
+        parameters=[PostingFilterSerializer],
+        responses=inline_serializer("PostingPage", {
+            "count": serializers.IntegerField(),
+            "postings": serializers.ListField(child=serializers.DictField()),
+        }),
+    )
+    def get(self, request):
+        params = PostingFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        limit, offset = data.pop("limit", selectors.POSTINGS_PAGE), data.pop("offset", 0)
+        postings = selectors.filter_postings(**data)
+        return Response({
+            "count": postings.count(),
+            "postings": [selectors.posting_payload(p) for p in postings[offset:offset + limit]],
+        })
+
+
+class PostingDetailView(APIView):
+    """GET /api/v1/scraping/postings/<id> — one posting with its description (plain and sanitised HTML)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, posting_id: int):
+        detail = selectors.posting_detail(posting_id)
+        if detail is None:
+            raise NotFound("No such posting.")
+        return Response(detail)

@@ -1,5 +1,7 @@
 """Companies to scrape, scrape runs with per-company progress, and the jobs table."""
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -104,7 +106,33 @@ class CompanyScrape(models.Model):
 
 
 class JobPosting(models.Model):
-    """A job scraped from a company's board; unique per company and external id."""
+    """A job scraped from a company's board; unique per company and external id.
+
+    `description` is plain text (what the analysis reads); `description_html` the
+    same with its structure, allow-listed HTML (scraping.sources.richtext).
+    `posted_at` is when the source first published it, `source_updated_at` its last
+    edit; past `valid_through` a posting is retired (scraping.services.save_postings).
+    """
+
+    class WorkplaceType(models.TextChoices):
+        REMOTE = "remote", "Remote"
+        HYBRID = "hybrid", "Hybrid"
+        ONSITE = "onsite", "On-site"
+        UNKNOWN = "unknown", "Unknown"
+
+    class EmploymentType(models.TextChoices):
+        FULL_TIME = "full-time", "Full-time"
+        PART_TIME = "part-time", "Part-time"
+        CONTRACT = "contract", "Contract"
+        INTERNSHIP = "internship", "Internship"
+        TEMPORARY = "temporary", "Temporary"
+
+    class SalaryInterval(models.TextChoices):
+        YEAR = "year", "per year"
+        MONTH = "month", "per month"
+        WEEK = "week", "per week"
+        DAY = "day", "per day"
+        HOUR = "hour", "per hour"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="postings")
     external_id = models.CharField(max_length=200)
@@ -119,9 +147,29 @@ class JobPosting(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     active = models.BooleanField(default=True, db_index=True)
+    description_html = models.TextField(blank=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    valid_through = models.DateTimeField(null=True, blank=True)
+    workplace_type = models.CharField(max_length=10, choices=WorkplaceType.choices, default=WorkplaceType.UNKNOWN,
+                                      db_index=True)
+    locations = models.JSONField(
+        default=list, blank=True,
+        help_text="[{name, city, region, country, remote_scope, workplace_type}]; country as ISO alpha-2 where known.",
+    )
+    countries = ArrayField(models.CharField(max_length=60), default=list, blank=True,
+                           help_text="The locations' countries and remote scopes, for the country filter.")
+    salary_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    salary_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    salary_currency = models.CharField(max_length=3, blank=True)
+    salary_interval = models.CharField(max_length=5, choices=SalaryInterval.choices, blank=True)
+    salary_text = models.CharField(max_length=300, blank=True)
+    employment_type = models.CharField(max_length=10, choices=EmploymentType.choices, blank=True, db_index=True)
+    employment_type_text = models.CharField(max_length=100, blank=True)
+    employer = models.CharField(max_length=200, blank=True, help_text="hiringOrganization (JSON-LD pages list several).")
 
     class Meta:
         ordering = ["-first_seen"]
+        indexes = [GinIndex(fields=["countries"], name="scraping_posting_countries")]
         constraints = [
             models.UniqueConstraint(fields=["company", "external_id"], name="unique_posting_per_company")
         ]

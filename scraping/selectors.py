@@ -1,14 +1,16 @@
 """Reads of scraping state, and the JSON shapes the API, the page and the events share."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from core.wire import iso
 from scraping import events
 from scraping.events import CompanyCounts
 from scraping.models import Company, CompanyScrape, JobPosting, ScrapeRun
+from scraping.sources.base import country_code
 
 ACTIVE_STATUSES = ScrapeRun.ACTIVE_STATUSES
 UNFINISHED_COMPANY = CompanyScrape.UNFINISHED_STATUSES
@@ -129,3 +131,89 @@ def companies() -> list[dict[str, Any]]:
         {"id": c.id, "name": c.name, "source": c.source, "active": c.active}
         for c in Company.objects.order_by("name", "id")
     ]
+
+
+# ---- postings ---------------------------------------------------------------------
+
+POSTINGS_PAGE = 50
+
+
+def _money(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def posting_payload(posting: JobPosting, *, detail: bool = False) -> dict[str, Any]:
+    """A posting as the API returns it; the detail adds both description forms."""
+    data: dict[str, Any] = {
+        "id": posting.pk,
+        "company": posting.company.name,
+        "employer": posting.employer,
+        "title": posting.title,
+        "location": posting.location,
+        "locations": posting.locations,
+        "workplace_type": posting.workplace_type,
+        "remote": posting.remote,
+        "department": posting.department,
+        "employment_type": posting.employment_type,
+        "employment_type_text": posting.employment_type_text,
+        "salary": {
+            "min": _money(posting.salary_min),
+            "max": _money(posting.salary_max),
+            "currency": posting.salary_currency,
+            "interval": posting.salary_interval,
+            "text": posting.salary_text,
+        },
+        "url": posting.url,
+        "apply_url": posting.apply_url,
+        "posted_at": iso(posting.posted_at) if posting.posted_at else None,
+        "updated_at": iso(posting.source_updated_at) if posting.source_updated_at else None,
+        "valid_through": iso(posting.valid_through) if posting.valid_through else None,
+        "first_seen": iso(posting.first_seen),
+        "active": posting.active,
+    }
+    if detail:
+        data["description"] = posting.description
+        data["description_html"] = posting.description_html
+    return data
+
+
+def filter_postings(
+    *,
+    salary_min: Decimal | None = None,
+    salary_interval: str = JobPosting.SalaryInterval.YEAR,
+    workplace: list[str] | None = None,
+    country: str = "",
+    employment_type: list[str] | None = None,
+    q: str = "",
+    ids: list[int] | None = None,
+) -> QuerySet[JobPosting]:
+    """Active postings matching every given filter, newest first.
+
+    salary_min keeps postings whose top of range (or single figure) in the
+    given interval is at least that; postings without a salary are left out
+    only when it is given. country matches an ISO code or the source's text
+    ("US", "USA", "United States") in any location or remote scope.
+    """
+    postings = JobPosting.objects.filter(active=True).select_related("company")
+    if salary_min is not None:
+        postings = postings.filter(salary_interval=salary_interval).filter(
+            Q(salary_max__gte=salary_min) | Q(salary_max__isnull=True, salary_min__gte=salary_min)
+        )
+    if workplace:
+        postings = postings.filter(workplace_type__in=workplace)
+    if country:
+        postings = postings.filter(countries__overlap=list({country, country_code(country)}))
+    if employment_type:
+        postings = postings.filter(employment_type__in=employment_type)
+    if ids:
+        postings = postings.filter(pk__in=ids)
+    if q:
+        postings = postings.filter(
+            Q(title__icontains=q) | Q(company__name__icontains=q) | Q(location__icontains=q) | Q(employer__icontains=q)
+        )
+    return postings.order_by("-posted_at", "-first_seen", "-id")
+
+
+def posting_detail(posting_id: int) -> dict[str, Any] | None:
+    posting = JobPosting.objects.select_related("company").filter(pk=posting_id).first()
+    return posting_payload(posting, detail=True) if posting else None

@@ -376,7 +376,10 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
     """Upsert this company's postings and deactivate the ones no longer on its board.
 
     Nothing is duplicated: (company, external_id) is unique and the insert is
-    an upsert. First-seen stays; last-seen moves. Returns the new postings.
+    an upsert. First-seen stays; last-seen moves. A posting past its
+    valid_through is saved retired (active=False), so an expired posting the
+    board still lists leaves the active set on the next scrape. Returns the new
+    postings.
     """
     now = timezone.now()
     unique = {}
@@ -387,8 +390,11 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
     known = set(
         JobPosting.objects.filter(company=company, external_id__in=list(unique)).values_list("external_id", flat=True)
     )
-    rows = [
-        JobPosting(
+    rows = []
+    for external_id, job in unique.items():
+        locations = [loc.to_dict() for loc in job.locations]
+        countries = {c for loc in job.locations for c in (loc.country, loc.remote_scope) if c}
+        rows.append(JobPosting(
             company=company,
             external_id=external_id,
             title=_fit(job.title, "title"),
@@ -401,10 +407,22 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
             posted_at=job.posted_at,
             first_seen=now,
             last_seen=now,
-            active=True,
-        )
-        for external_id, job in unique.items()
-    ]
+            active=job.valid_through is None or job.valid_through > now,
+            description_html=job.description_html,
+            source_updated_at=job.updated_at,
+            valid_through=job.valid_through,
+            workplace_type=job.workplace_type,
+            locations=locations,
+            countries=sorted(c[:60] for c in countries),
+            salary_min=job.salary.min,
+            salary_max=job.salary.max,
+            salary_currency=job.salary.currency[:3],
+            salary_interval=job.salary.interval,
+            salary_text=_fit(job.salary.text, "salary_text"),
+            employment_type=job.employment_type,
+            employment_type_text=_fit(job.employment_type_text, "employment_type_text"),
+            employer=_fit(job.employer, "employer"),
+        ))
     if rows:
         JobPosting.objects.bulk_create(
             rows,
@@ -413,11 +431,14 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
             update_fields=[
                 "title", "location", "remote", "department", "url", "apply_url",
                 "description", "posted_at", "last_seen", "active",
+                "description_html", "source_updated_at", "valid_through", "workplace_type", "locations",
+                "countries", "salary_min", "salary_max", "salary_currency", "salary_interval", "salary_text",
+                "employment_type", "employment_type_text", "employer",
             ],
             batch_size=500,
         )
     JobPosting.objects.filter(company=company, active=True).exclude(external_id__in=list(unique)).update(active=False)
-    return [row for row in rows if row.external_id not in known]
+    return [row for row in rows if row.external_id not in known and row.active]
 
 
 # ---- schedules -------------------------------------------------------------------

@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/v1/scraping/health", api.HealthView.as_view(), name="api-scraping-health"),
     path("api/v1/scraping/companies", api.CompanyListView.as_view(), name="api-scraping-companies"),
     path("api/v1/scraping/schedule", api.ScheduleView.as_view(), name="api-scraping-schedule"),
+    path("api/v1/scraping/postings", api.PostingListView.as_view(), name="api-scraping-postings"),
+    path("api/v1/scraping/postings/<int:posting_id>", api.PostingDetailView.as_view(), name="api-scraping-posting"),
 ]

@@ -3,13 +3,51 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
 from core.urls import safe_http_url, strip_controls
 
 _TEXT_FIELDS = ("external_id", "title", "location", "department", "description")
+
+# Workplace types (JobPosting.WorkplaceType mirrors them).
+REMOTE, HYBRID, ONSITE, UNKNOWN = "remote", "hybrid", "onsite", "unknown"
+WORKPLACE_TYPES = (REMOTE, HYBRID, ONSITE, UNKNOWN)
+# Normalised employment types; "" when the source does not say.
+EMPLOYMENT_TYPES = ("full-time", "part-time", "contract", "internship", "temporary")
+# Salary intervals; "" when the source does not say.
+SALARY_INTERVALS = ("year", "month", "week", "day", "hour")
+
+
+@dataclass(frozen=True)
+class Location:
+    """One place a posting is open in; `remote_scope` says where a remote hire may live ("US")."""
+
+    name: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    remote_scope: str = ""
+    workplace_type: str = UNKNOWN
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name, "city": self.city, "region": self.region, "country": self.country,
+            "remote_scope": self.remote_scope, "workplace_type": self.workplace_type,
+        }
+
+
+@dataclass(frozen=True)
+class Salary:
+    """Pay as the source states it; `text` is the source's own wording."""
+
+    min: Decimal | None = None
+    max: Decimal | None = None
+    currency: str = ""
+    interval: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +70,16 @@ class NormalizedJob:
     apply_url: str = ""
     description: str = ""
     posted_at: datetime | None = None
+    # Where the posting lives: `posted_at` is first published, `updated_at` the source's last edit.
+    updated_at: datetime | None = None
+    valid_through: datetime | None = None
+    description_html: str = ""  # allow-listed HTML (scraping.sources.richtext)
+    workplace_type: str = UNKNOWN
+    locations: tuple[Location, ...] = ()
+    salary: Salary = field(default_factory=Salary)
+    employment_type: str = ""
+    employment_type_text: str = ""
+    employer: str = ""
 
     def __post_init__(self) -> None:
         for name in _TEXT_FIELDS:
@@ -39,6 +87,10 @@ class NormalizedJob:
         url = safe_http_url(self.url) or ""
         object.__setattr__(self, "url", url)
         object.__setattr__(self, "apply_url", safe_http_url(self.apply_url) or url)
+        for name in ("description_html", "employment_type_text", "employer"):
+            object.__setattr__(self, name, strip_controls(getattr(self, name)))
+        if self.workplace_type not in WORKPLACE_TYPES:
+            object.__setattr__(self, "workplace_type", UNKNOWN)
 
 
 class SourceError(Exception):
@@ -145,3 +197,138 @@ def parse_datetime(value) -> datetime | None:
 def looks_remote(*texts: str) -> bool:
     """True when a location-ish text says the job is remote (boards without a flag)."""
     return any(text and re.search(r"\b(remote|anywhere|work from home|wfh)\b", text, re.I) for text in texts)
+
+
+_EMPLOYMENT = {
+    "fulltime": "full-time", "permanent": "full-time", "parttime": "part-time",
+    "contract": "contract", "contractor": "contract", "freelance": "contract", "freelancer": "contract",
+    "intern": "internship", "internship": "internship", "temporary": "temporary", "temp": "temporary",
+    "seasonal": "temporary",
+}
+
+
+def employment_type(value) -> tuple[str, str]:
+    """(normalised type or "", the source's own text) from "Full-time", "FULL_TIME", "FullTime", ..."""
+    values = value if isinstance(value, list) else [value]
+    texts = [clean_inline(v) for v in values if isinstance(v, str) and v.strip()]
+    for text in texts:
+        key = "".join(ch for ch in text.lower() if ch.isalpha())
+        if key in _EMPLOYMENT:
+            return _EMPLOYMENT[key], ", ".join(texts)
+    return "", ", ".join(texts)
+
+
+_WORKPLACE = {
+    "remote": REMOTE, "telecommute": REMOTE, "hybrid": HYBRID,
+    "onsite": ONSITE, "inoffice": ONSITE, "office": ONSITE,
+}
+
+
+def workplace_type(value) -> str:
+    """A source's workplace value ("on-site", "onsite", "OnSite", "Hybrid", ...) as ours; unknown otherwise."""
+    if not isinstance(value, str):
+        return UNKNOWN
+    return _WORKPLACE.get("".join(ch for ch in value.lower() if ch.isalpha()), UNKNOWN)
+
+
+# Common ways boards write a country, to ISO 3166 alpha-2 so the country filter finds them.
+_COUNTRIES = {
+    "us": "US", "usa": "US", "unitedstates": "US", "unitedstatesofamerica": "US", "america": "US",
+    "uk": "GB", "gb": "GB", "unitedkingdom": "GB", "greatbritain": "GB", "england": "GB",
+    "ca": "CA", "canada": "CA", "de": "DE", "germany": "DE", "deutschland": "DE", "fr": "FR", "france": "FR",
+    "es": "ES", "spain": "ES", "nl": "NL", "netherlands": "NL", "ie": "IE", "ireland": "IE",
+    "in": "IN", "india": "IN", "au": "AU", "australia": "AU", "br": "BR", "brazil": "BR",
+    "mx": "MX", "mexico": "MX", "pl": "PL", "poland": "PL", "pt": "PT", "portugal": "PT",
+    "se": "SE", "sweden": "SE", "ch": "CH", "switzerland": "CH", "it": "IT", "italy": "IT",
+    "jp": "JP", "japan": "JP", "sg": "SG", "singapore": "SG", "il": "IL", "israel": "IL",
+    "eu": "EU", "europe": "EU", "emea": "EMEA",
+}
+# US states and Canadian provinces, so "Austin, TX" reads as a US city.
+_US_STATES = frozenset(
+    ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
+)
+_CA_PROVINCES = frozenset(["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"])
+
+
+def country_code(value) -> str:
+    """A country name or code as ISO alpha-2 where known, else the text itself."""
+    text = clean_inline(value)
+    return _COUNTRIES.get("".join(ch for ch in text.lower() if ch.isalpha()), text)
+
+
+def location_from_text(text: str, workplace: str = UNKNOWN) -> Location:
+    """Read "City, Region, Country", "Remote (US)", "Remote - Canada" into a Location."""
+    name = clean_inline(text)
+    lowered = name.lower()
+    if looks_remote(name):
+        scope = ""
+        if lowered.startswith("anywhere in "):
+            scope = name[len("anywhere in "):].strip()
+        elif "(" in name and name.endswith(")"):
+            scope = name[name.index("(") + 1:-1].strip()
+        else:
+            for sep in (" - ", " – ", ", ", ": "):
+                if sep in name:
+                    scope = name.split(sep, 1)[1].strip() if lowered.startswith("remote") else name.split(sep, 1)[0]
+                    break
+        scope = scope.removesuffix(" only").removesuffix(" Only").strip()
+        country = country_code(scope) if scope else ""
+        return Location(name=name, country=country if len(country) <= 4 else "", remote_scope=scope,
+                        workplace_type=REMOTE)
+    parts = [p.strip() for p in name.split(",") if p.strip()]
+    city = region = country = ""
+    if len(parts) >= 3:
+        city, region, country = parts[0], parts[1], country_code(parts[-1])
+    elif len(parts) == 2:
+        city = parts[0]
+        second = parts[1]
+        if second.upper() in _US_STATES:
+            region, country = second.upper(), "US"
+        elif second.upper() in _CA_PROVINCES:
+            region, country = second.upper(), "CA"
+        else:
+            country = country_code(second)
+    elif len(parts) == 1:
+        code = country_code(parts[0])
+        if code != parts[0]:
+            country = code
+        else:
+            city = parts[0]
+    return Location(name=name, city=city, region=region, country=country, workplace_type=workplace)
+
+
+def unique_locations(locations: list[Location]) -> tuple[Location, ...]:
+    """Drop empties and repeats (same name, or same city and country), keeping the first's details."""
+    seen: dict[str, Location] = {}
+    cities: set[tuple[str, str]] = set()
+    for loc in locations:
+        key = loc.name.lower()
+        city = (loc.city.lower(), loc.country)
+        if loc.city and city in cities:
+            continue
+        if loc.city:
+            cities.add(city)
+        if loc.name and key not in seen:
+            seen[key] = loc
+    return tuple(seen.values())
+
+
+def overall_workplace(explicit: str, locations: tuple[Location, ...]) -> str:
+    """The posting's workplace type: the source's own value, else what its locations agree on."""
+    if explicit != UNKNOWN:
+        return explicit
+    kinds = {loc.workplace_type for loc in locations}
+    return kinds.pop() if len(kinds) == 1 else UNKNOWN
+
+
+def money(value) -> Decimal | None:
+    """A salary amount (number or numeric string) as a Decimal; None for junk or negatives."""
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        return None
+    return amount.quantize(Decimal("0.01"))

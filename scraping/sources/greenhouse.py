@@ -2,7 +2,10 @@
 
 Answer: {"jobs": [...], "meta": {"total": N}}. A job has id, title, updated_at,
 first_published, location {name}, absolute_url and, with content=true, an
-entity-escaped HTML `content`, departments [{id, name, ...}] and offices.
+entity-escaped HTML `content`, departments [{id, name, ...}] and offices
+[{id, name, location}]; with pay_transparency=true, pay_input_ranges
+[{min_cents, max_cents, currency_type, title, blurb}]. The posted date is
+first_published only (updated_at moves on every edit and is kept apart).
 """
 from __future__ import annotations
 
@@ -10,7 +13,22 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from .base import NormalizedJob, SourceError, clean_inline, html_to_text, looks_remote, parse_datetime
+from .base import (
+    UNKNOWN,
+    Location,
+    NormalizedJob,
+    Salary,
+    SourceError,
+    clean_inline,
+    html_to_text,
+    location_from_text,
+    looks_remote,
+    money,
+    overall_workplace,
+    parse_datetime,
+    unique_locations,
+)
+from .richtext import description_html
 
 SOURCE = "greenhouse"
 
@@ -31,6 +49,7 @@ def _job(raw: dict) -> NormalizedJob:
     offices = [clean_inline(o.get("name")) for o in raw.get("offices") or [] if isinstance(o, dict)]
     departments = [clean_inline(d.get("name")) for d in raw.get("departments") or [] if isinstance(d, dict)]
     url = raw.get("absolute_url") or ""
+    locations = _locations(location, raw.get("offices"))
     return NormalizedJob(
         external_id=str(raw["id"]),
         title=clean_inline(raw.get("title")),
@@ -40,9 +59,51 @@ def _job(raw: dict) -> NormalizedJob:
         url=url,
         apply_url=url,
         description=html_to_text(raw.get("content")),
-        posted_at=parse_datetime(raw.get("first_published") or raw.get("updated_at")),
+        posted_at=parse_datetime(raw.get("first_published")),
+        updated_at=parse_datetime(raw.get("updated_at")),
+        valid_through=parse_datetime(raw.get("application_deadline")),
+        description_html=description_html(raw.get("content")),
+        workplace_type=overall_workplace(UNKNOWN, locations),
+        locations=locations,
+        salary=_salary(raw.get("pay_input_ranges")),
     )
 
 
+def _locations(location: str, offices) -> tuple[Location, ...]:
+    """The location string, then every office (an office's own `location` text is the richer one)."""
+    found = [location_from_text(location)] if location else []
+    for office in offices or []:
+        if not isinstance(office, dict):
+            continue
+        name = clean_inline(office.get("name"))
+        detail = clean_inline(office.get("location"))
+        if name and looks_remote(name):
+            found.append(location_from_text(name))
+        elif detail or name:
+            loc = location_from_text(detail or name)
+            found.append(Location(name=name or loc.name, city=loc.city, region=loc.region, country=loc.country,
+                                  workplace_type=loc.workplace_type))
+    return unique_locations(found)
+
+
+def _salary(ranges) -> Salary:
+    """The first pay range (Greenhouse gives no interval: its pay ranges are yearly by convention)."""
+    for pay in ranges or []:
+        if not isinstance(pay, dict):
+            continue
+        low, high = money(pay.get("min_cents")), money(pay.get("max_cents"))
+        if low is None and high is None:
+            continue
+        text = " ".join(clean_inline(html_to_text(str(pay[k]))) for k in ("title", "blurb") if pay.get(k))
+        return Salary(
+            min=low / 100 if low is not None else None,
+            max=high / 100 if high is not None else None,
+            currency=clean_inline(pay.get("currency_type")).upper()[:3],
+            interval="year",
+            text=text.strip(),
+        )
+    return Salary()
+
+
 async def fetch(fetcher, token: str) -> list[NormalizedJob]:
-    return parse(await fetcher.get_json(board_url(token), params={"content": "true"}))
+    return parse(await fetcher.get_json(board_url(token), params={"content": "true", "pay_transparency": "true"}))

@@ -19,7 +19,25 @@ from django.conf import settings
 
 from core.urls import safe_http_url, strip_controls
 
-from .base import NormalizedJob, clean_inline, html_to_text, parse_datetime
+from .base import (
+    ONSITE,
+    REMOTE,
+    UNKNOWN,
+    Location,
+    NormalizedJob,
+    Salary,
+    clean_inline,
+    country_code,
+    employment_type,
+    html_to_text,
+    location_from_text,
+    money,
+    parse_datetime,
+    unique_locations,
+)
+from .richtext import description_html
+
+_UNITS = {"YEAR": "year", "ANNUAL": "year", "MONTH": "month", "WEEK": "week", "DAY": "day", "HOUR": "hour"}
 
 SOURCE = "jsonld"
 _MAX_DEPTH = 12
@@ -183,6 +201,10 @@ def _posting(raw: dict, page_url: str) -> NormalizedJob:
         digest = hashlib.sha1(f"{title}|{location}|{raw.get('datePosted')}".encode()).hexdigest()[:20]
         external_id = f"ld-{digest}"
     department = raw.get("department")
+    description = raw.get("description") if isinstance(raw.get("description"), str) else ""
+    rich = description_html(description)
+    kind, kind_text = employment_type(raw.get("employmentType"))
+    locations = _locations(places, remote, raw.get("applicantLocationRequirements"))
     return NormalizedJob(
         external_id=external_id,
         title=title,
@@ -191,9 +213,77 @@ def _posting(raw: dict, page_url: str) -> NormalizedJob:
         department=_text(department) if isinstance(department, (str, dict)) else "",
         url=url,
         apply_url=apply_url,
-        description=html_to_text(raw.get("description") if isinstance(raw.get("description"), str) else ""),
+        description=html_to_text(rich) if rich and rich != description else html_to_text(description),
         posted_at=parse_datetime(raw.get("datePosted")),
+        updated_at=parse_datetime(raw.get("dateModified")),
+        valid_through=parse_datetime(raw.get("validThrough")),
+        description_html=rich,
+        workplace_type=REMOTE if remote and not any(loc.workplace_type == ONSITE for loc in locations) else (
+            ONSITE if locations and not remote else UNKNOWN),
+        locations=locations,
+        salary=_salary(raw.get("baseSalary")),
+        employment_type=kind,
+        employment_type_text=kind_text,
+        employer=_text(raw.get("hiringOrganization")),
     )
+
+
+def _place(place, workplace: str) -> Location | None:
+    if isinstance(place, str):
+        return location_from_text(place, workplace) if place.strip() else None
+    if not isinstance(place, dict):
+        return None
+    address = place.get("address")
+    if isinstance(address, dict):
+        city, region = _text(address.get("addressLocality")), _text(address.get("addressRegion"))
+        country = country_code(_text(address.get("addressCountry")))
+        name = _place_name(place)
+        if name:
+            return Location(name=name, city=city, region=region, country=country, workplace_type=workplace)
+        return None
+    name = _place_name(place)
+    return location_from_text(name, workplace) if name else None
+
+
+def _locations(places: list, remote: bool, requirements) -> tuple[Location, ...]:
+    """jobLocation places (on site), and for TELECOMMUTE the applicantLocationRequirements as remote scopes."""
+    found = [p for p in (_place(place, ONSITE if not remote else UNKNOWN) for place in places) if p]
+    if remote:
+        required = requirements if isinstance(requirements, list) else [requirements]
+        scopes = [_text(r) for r in required if r]
+        for scope in [s for s in scopes if s] or [""]:
+            code = country_code(scope) if scope else ""
+            found.append(Location(name=f"Remote ({scope})" if scope else "Remote",
+                                  country=code if len(code) <= 4 else "", remote_scope=scope, workplace_type=REMOTE))
+    return unique_locations(found)
+
+
+def _salary(value) -> Salary:
+    """baseSalary: a MonetaryAmount whose value is a number or a QuantitativeValue (minValue/maxValue/unitText)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return Salary(min=money(value), max=money(value), text=clean_inline(value))
+    if not isinstance(value, dict):
+        return Salary()
+    currency = clean_inline(value.get("currency")).upper()[:3]
+    amount = value.get("value")
+    unit = value.get("unitText")
+    low = high = None
+    if isinstance(amount, dict):
+        unit = amount.get("unitText") or unit
+        low = money(amount.get("minValue"))
+        high = money(amount.get("maxValue"))
+        if low is None and high is None:
+            low = high = money(amount.get("value"))
+    else:
+        low = high = money(amount)
+    if low is None and high is None:
+        return Salary()
+    interval = _UNITS.get(clean_inline(unit).upper(), "")
+    shown = " – ".join(f"{v:,.0f}" for v in dict.fromkeys(x for x in (low, high) if x is not None))
+    text = " ".join(p for p in (currency, shown, f"per {interval}" if interval else "") if p)
+    return Salary(min=low, max=high, currency=currency, interval=interval, text=text)
 
 
 async def fetch(fetcher, career_url: str) -> list[NormalizedJob]:

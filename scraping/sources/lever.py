@@ -3,7 +3,9 @@
 Answer: a bare JSON array of postings with id, text (the title), categories
 {location, commitment, team, department, allLocations}, workplaceType,
 description (HTML) / descriptionPlain, lists [{text, content}], additional,
-hostedUrl, applyUrl and createdAt (epoch ms).
+hostedUrl, applyUrl, createdAt (epoch ms), country, salaryRange {currency,
+interval, min, max} and salaryDescription(Plain). workplaceType is
+unspecified | on-site | onsite | remote | hybrid and holds for every location.
 """
 from __future__ import annotations
 
@@ -12,7 +14,31 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from .base import NormalizedJob, SourceError, clean_inline, html_to_text, looks_remote, parse_datetime
+from .base import (
+    UNKNOWN,
+    Location,
+    NormalizedJob,
+    Salary,
+    SourceError,
+    clean_inline,
+    country_code,
+    employment_type,
+    html_to_text,
+    location_from_text,
+    looks_remote,
+    money,
+    overall_workplace,
+    parse_datetime,
+    unique_locations,
+    workplace_type,
+)
+from .richtext import description_html
+
+# Lever's salaryRange.interval values.
+_INTERVALS = {
+    "per-year-salary": "year", "per-month-salary": "month", "per-week-salary": "week",
+    "per-day-wage": "day", "per-hour-wage": "hour",
+}
 
 SOURCE = "lever"
 
@@ -47,9 +73,12 @@ def _description_html(raw: dict) -> str:
 def _posting(raw: dict) -> NormalizedJob:
     categories = raw.get("categories") or {}
     location = clean_inline(categories.get("location"))
-    workplace = (raw.get("workplaceType") or "").lower()
-    remote = workplace == "remote" if workplace in ("remote", "on-site", "hybrid") else looks_remote(location)
+    explicit = workplace_type(raw.get("workplaceType"))
+    remote = explicit == "remote" if explicit != UNKNOWN else looks_remote(location)
     hosted = raw.get("hostedUrl") or ""
+    locations = _locations(location, categories.get("allLocations"), explicit, raw.get("country"))
+    kind, kind_text = employment_type(categories.get("commitment"))
+    body = _description_html(raw)
     return NormalizedJob(
         external_id=str(raw["id"]),
         title=clean_inline(raw.get("text")),
@@ -58,8 +87,41 @@ def _posting(raw: dict) -> NormalizedJob:
         department=clean_inline(categories.get("department") or categories.get("team")),
         url=hosted,
         apply_url=raw.get("applyUrl") or hosted,
-        description=html_to_text(_description_html(raw)),
+        description=html_to_text(body),
         posted_at=parse_datetime(raw.get("createdAt")),
+        updated_at=parse_datetime(raw.get("updatedAt")),
+        description_html=description_html(body),
+        workplace_type=overall_workplace(explicit, locations),
+        locations=locations,
+        salary=_salary(raw),
+        employment_type=kind,
+        employment_type_text=kind_text,
+    )
+
+
+def _locations(location: str, all_locations, workplace: str, country) -> tuple[Location, ...]:
+    """categories.location then categories.allLocations; the posting's `country` fills a gap."""
+    names = [location] + [clean_inline(n) for n in all_locations or [] if isinstance(n, str)]
+    found = [location_from_text(name, workplace) for name in names if name]
+    code = country_code(country) if isinstance(country, str) and country.strip() else ""
+    if code and found and not found[0].country:  # `country` is the primary location's
+        loc = found[0]
+        found[0] = Location(name=loc.name, city=loc.city, region=loc.region, country=code,
+                            remote_scope=loc.remote_scope, workplace_type=loc.workplace_type)
+    return unique_locations(found)
+
+
+def _salary(raw: dict) -> Salary:
+    pay = raw.get("salaryRange")
+    if not isinstance(pay, dict):
+        pay = {}
+    text = clean_inline(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription") or "")
+    return Salary(
+        min=money(pay.get("min")),
+        max=money(pay.get("max")),
+        currency=clean_inline(pay.get("currency")).upper()[:3],
+        interval=_INTERVALS.get(str(pay.get("interval") or ""), ""),
+        text=clean_inline(text),
     )
 
 

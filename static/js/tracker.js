@@ -68,6 +68,43 @@
     });
   });
 
+  /* ---------------------------------------------------------------- scraped postings (salary, workplace, places) */
+  var WORKPLACE_LABEL = { remote: 'Remote', hybrid: 'Hybrid', onsite: 'On-site', unknown: '' };
+  function postingQuery(form) {
+    var params = new URLSearchParams();
+    if (!form) return params;
+    ['salary_min', 'workplace', 'country', 'employment_type'].forEach(function (name) {
+      var field = form.elements[name];
+      if (field && field.value.trim()) params.set(name, field.value.trim());
+    });
+    return params;
+  }
+  function salaryText(s) {
+    if (!s || (s.min === null && s.max === null)) return (s && s.text) || '';
+    var fmt = function (v) {  // as the server renders it: 180,000 and 18.50
+      var n = Number(v);
+      return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    };
+    var range = s.min !== null && s.max !== null && s.min !== s.max ? fmt(s.min) + '–' + fmt(s.max) : fmt(s.min !== null ? s.min : s.max);
+    return [s.currency, range, s.interval ? '/ ' + s.interval : ''].filter(Boolean).join(' ');
+  }
+  function placesText(p) {
+    var names = (p.locations || []).map(function (loc) {
+      var kind = loc.workplace_type && loc.workplace_type !== p.workplace_type ? WORKPLACE_LABEL[loc.workplace_type] : '';
+      return loc.name + (kind ? ' (' + kind + ')' : '');
+    });
+    return names.length ? names.join('; ') : (p.location || '');
+  }
+  function postingFacts(p) {
+    var span = el('span', { className: 'posting-facts muted' });
+    [[salaryText(p.salary), 'posting-salary'], [WORKPLACE_LABEL[p.workplace_type] || '', 'posting-workplace'],
+     [placesText(p), 'posting-locations'], [p.employment_type_text || p.employment_type || '', 'posting-employment']]
+      .forEach(function (part) { if (part[0]) { span.appendChild(el('span', { className: part[1] }, part[0])); span.appendChild(document.createTextNode(' · ')); } });
+    if (span.lastChild) span.removeChild(span.lastChild);
+    return span;
+  }
+  function filtersSet(params) { return Array.from(params.keys()).length > 0; }
+
   /* ---------------------------------------------------------------- jobs list */
   if (kind === 'jobs') {
     var tbody = document.querySelector('#jobs-table tbody');
@@ -95,6 +132,36 @@
       var tr = rowFor(d.job_id);
       if (tr) replaceChildren(tr.querySelector('.app-status'), [el('span', { className: 'badge' }, d.new_status)]);
     });
+    var postingForm = document.getElementById('posting-filters');
+    var postingBody = document.querySelector('#postings-table tbody');
+    var loadPostings = function () {
+      var params = postingQuery(postingForm);
+      params.set('limit', '50');
+      api('GET', '/api/v1/scraping/postings?' + params.toString()).then(function (data) {
+        var rows = data.postings.map(function (p) {
+          var tr = el('tr', { 'data-posting-id': p.id });
+          var title = el('td');
+          title.appendChild(p.url ? el('a', { href: p.url, rel: 'noopener noreferrer', target: '_blank' }, p.title) : el('span', {}, p.title));
+          [title, el('td', {}, p.employer || p.company), el('td', { className: 'posting-salary' }, salaryText(p.salary)),
+           el('td', { className: 'posting-workplace' }, WORKPLACE_LABEL[p.workplace_type] || '—'),
+           el('td', { className: 'posting-locations' }, placesText(p)),
+           el('td', { className: 'posting-employment' }, p.employment_type_text || p.employment_type || '')]
+            .forEach(function (c) { tr.appendChild(c); });
+          return tr;
+        });
+        if (!rows.length) {
+          var empty = el('tr', { className: 'empty' });
+          empty.appendChild(el('td', { colspan: '6', className: 'muted' }, 'No scraped postings match.'));
+          rows = [empty];
+        }
+        replaceChildren(postingBody, rows);
+        document.getElementById('postings-count').textContent = String(data.count);
+      }).catch(function (err) { toast(err.message, 'error'); });
+    };
+    if (postingForm && postingBody) {
+      postingForm.addEventListener('submit', function (e) { e.preventDefault(); loadPostings(); });
+      loadPostings();
+    }
   }
 
   /* ---------------------------------------------------------------- job page */
@@ -291,21 +358,38 @@
 
   /* ---------------------------------------------------------------- recommendations */
   if (kind === 'recommendations') {
+    var recForm = document.getElementById('posting-filters');
     var reload = function () {
       api('GET', '/api/v1/recommendations?limit=50').then(function (pageData) {
-        var ol = document.getElementById('recommendation-list');
-        replaceChildren(ol, pageData.results.map(function (r) {
-          var li = el('li');
-          li.appendChild(el('span', { className: 'badge ' + r.recommendation }, fmtScore(r.score)));
-          li.appendChild(document.createTextNode(' '));
-          var href = r.job_id ? '/jobs/' + r.job_id + '/' : r.url;
-          li.appendChild(href ? el('a', { href: href, rel: 'noopener noreferrer' }, r.job_title) : el('span', {}, r.job_title));
-          li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
-          return li;
-        }));
-      });
+        var ids = pageData.results.filter(function (r) { return r.posting_id; }).map(function (r) { return r.posting_id; });
+        var params = postingQuery(recForm);
+        var filtering = filtersSet(params);
+        params.set('ids', ids.join(','));
+        params.set('limit', '200');
+        var postings = ids.length ? api('GET', '/api/v1/scraping/postings?' + params.toString()) : Promise.resolve({ postings: [] });
+        return postings.then(function (found) {
+          var byId = {};
+          found.postings.forEach(function (p) { byId[p.id] = p; });
+          var ol = document.getElementById('recommendation-list');
+          // A filter keeps only scraped postings that match it (your own jobs carry no salary or workplace).
+          var shown = pageData.results.filter(function (r) { return !filtering || (r.posting_id && byId[r.posting_id]); });
+          replaceChildren(ol, shown.map(function (r) {
+            var li = el('li', r.posting_id ? { 'data-posting-id': r.posting_id } : {});
+            li.appendChild(el('span', { className: 'badge ' + r.recommendation }, fmtScore(r.score)));
+            li.appendChild(document.createTextNode(' '));
+            var href = r.job_id ? '/jobs/' + r.job_id + '/' : r.url;
+            li.appendChild(href ? el('a', { href: href, rel: 'noopener noreferrer' }, r.job_title) : el('span', {}, r.job_title));
+            li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
+            if (byId[r.posting_id]) { li.appendChild(el('br')); li.appendChild(postingFacts(byId[r.posting_id])); }
+            return li;
+          }));
+          if (!shown.length) ol.appendChild(el('li', { className: 'muted empty' }, filtering ? 'No recommendation matches these filters.' : 'Nothing yet: add jobs or wait for the next scrape.'));
+        });
+      }).catch(function (err) { toast(err.message, 'error'); });
     };
+    if (recForm) recForm.addEventListener('submit', function (e) { e.preventDefault(); reload(); });
     rt.on('recommendations.new', reload);
     rt.on('recommendations.updated', reload);
+    reload();
   }
 })();

@@ -40,7 +40,9 @@ def test_greenhouse_jobs_become_normalized_postings():
     )
     assert jobs["4012346"].remote is True  # "Remote - US"
     assert jobs["4012347"].department == "" and jobs["4012347"].description == ""
-    assert jobs["4012347"].posted_at == datetime(2024, 5, 4, 8, 30, tzinfo=UTC)  # updated_at fallback
+    # No first_published: no posted date (updated_at moves on every edit; it is kept apart).
+    assert jobs["4012347"].posted_at is None
+    assert jobs["4012347"].updated_at == datetime(2024, 5, 4, 8, 30, tzinfo=UTC)
 
 
 def test_lever_postings_include_lists_and_workplace_type():
