@@ -107,4 +107,4 @@ def get_followup(user, followup_id: int) -> FollowUp:
 
 
 def recommendations_for(user):
-    return Recommendation.objects.filter(user=user).order_by("-score", "id")
+    return Recommendation.objects.filter(user=user).select_related("posting", "job").order_by("-score", "id")
