@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+from core.loopback import is_loopback_host
 from jobelix.embedded import BASE_DIR, DATA_DIR, EmbeddedPostgres, EmbeddedRedis
 
 PYTHON = sys.executable
@@ -115,8 +116,22 @@ def supervise(procs: dict[str, list[str]]) -> int:
     return exit_code
 
 
+def refuse_public_debug() -> str | None:
+    """DEBUG=1 shows tracebacks and creates demo users with known passwords: loopback only."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    if debug and not is_loopback_host(host):
+        return (f"[jobelix] refusing to serve DEBUG=1 on HOST={host}: DEBUG is for loopback only "
+                "(set HOST=127.0.0.1, or DEBUG=0 with SECRET_KEY and ALLOWED_HOSTS).")
+    return None
+
+
 def run() -> int:
     os.environ.setdefault("DEBUG", "1")
+    refusal = refuse_public_debug()
+    if refusal:
+        print(refusal, file=sys.stderr, flush=True)
+        return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
     port = int(os.environ.get("PORT", "8000"))
     os.environ.setdefault("JOBELIX_DEMO_BOARDS_URL", "http://127.0.0.1:8767")
@@ -140,6 +155,7 @@ def loopback_environment(run_id: str, allowed_hosts: str):
     run's own Redis key prefix, so its channel groups and Celery queues meet no other run's."""
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("INSECURE_COOKIES", "1")  # plain HTTP on loopback: cookies without Secure
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ.setdefault("REDIS_PREFIX", f"jobelix-{run_id}")

@@ -14,7 +14,8 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import BearerTokenAuthentication, require_scope
+from accounts.auth import BearerTokenAuthentication
+from core.throttles import ProgressThrottle, UserWriteThrottle
 from submissions import events, progress_rules, selectors, services
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
@@ -36,7 +37,9 @@ class UpdateProgressView(APIView):
     """A worker reports progress. A staff member's worker token acts for any job; others only for their own."""
 
     authentication_classes = [BearerTokenAuthentication]
-    permission_classes = [require_scope("worker", allow_session=False)]
+    token_scopes = ("worker",)
+    session_allowed = False
+    throttle_classes = [ProgressThrottle, UserWriteThrottle]
 
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):

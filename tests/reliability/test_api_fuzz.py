@@ -1,11 +1,12 @@
 """Schemathesis over the OpenAPI schema (/api/schema/) against a live daphne.
 
 Every operation gets generated requests, valid (positive) and invalid
-(negative), sent with a real token of the scope it wants: no answer may be a
-5xx, and every answer must match what the schema documents for it (body shape
-and content type). Failures are collected for all operations, each with a
-curl command to replay it, then reported together. Bounded: a fixed number of
-examples per operation and mode, no deadline (the machine is shared).
+(negative), sent with the credentials it wants (a real token of the scope its
+view names, else a logged-in session): no answer may be a 5xx, and every answer
+must match what the schema documents for it (body shape and content type).
+Failures are collected for all operations, each with a curl command to replay
+it, then reported together. Bounded: a fixed number of examples per operation
+and mode, no deadline (the machine is shared).
 
 Driven through Hypothesis directly (operation.as_strategy()): schemathesis's
 lazy pytest loader does not run under pytest 9.
@@ -19,22 +20,29 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from tests.session_auth import session_headers, wanted_credentials
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = int(os.environ.get("JOBELIX_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_user, make_token):
+def test_no_server_errors_and_responses_match_the_schema(start_daphne, make_user, make_token):
+    # Rates far above what the fuzzing sends: this test is about answers, not throttling.
+    server = start_daphne(**{f"THROTTLE_{name}_RATE": "100000/min" for name in ("WRITE", "USER_WRITE", "HEARTBEAT",
+                                                                                 "PROGRESS")})
     user = make_user("fuzzer")
-    tokens = {"bot": make_token(user, "bot"), "worker": make_token(user, "worker")}
-    schema = schemathesis.openapi.from_url(f"{daphne_server.url}/api/schema/")
+    credentials = {"bot": {"Authorization": f"Bearer {make_token(user, 'bot')}"},
+                   "worker": {"Authorization": f"Bearer {make_token(user, 'worker')}"},
+                   "session": session_headers(user)}
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/")
     failures, operations, calls = [], 0, 0
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        scope = "worker" if operation.path.startswith("/api/worker") else "bot"
-        headers = {"Authorization": f"Bearer {tokens[scope]}"}
+        # The credentials the operation's view names (token_scopes), else a logged-in session.
+        headers = credentials[wanted_credentials(operation.path, operation.method)]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             seen = {}
 
@@ -45,7 +53,7 @@ def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_use
                 nonlocal calls
                 calls += 1
                 seen["case"] = case  # noqa: B023 - runs within this iteration
-                case.call_and_validate(base_url=daphne_server.url, headers=headers, checks=CHECKS, timeout=30)  # noqa: B023
+                case.call_and_validate(base_url=server.url, headers=headers, checks=CHECKS, timeout=30)  # noqa: B023
 
             try:
                 exercise()
