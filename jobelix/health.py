@@ -58,7 +58,7 @@ def shows_details(request: HttpRequest) -> bool:
             meta.get("REMOTE_ADDR") or ""):
         return True
     try:
-        user = request.user  # type: ignore[attr-defined]  # AuthenticationMiddleware
+        user = request.user  # AuthenticationMiddleware
         return bool(user.is_authenticated and user.is_staff)
     except DatabaseError:  # PostgreSQL down: the session cannot be read, so no details
         return False

@@ -36,7 +36,7 @@ class BotApiView(APIView):
     """Token in the body or Bearer header."""
 
     authentication_classes = [BodyTokenAuthentication, CsrfSessionAuthentication]
-    token_scopes = ("bot",)
+    token_scopes: tuple[str, ...] = ("bot",)
     session_allowed = False
 
     def validated(self, serializer_class):
