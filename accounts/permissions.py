@@ -82,6 +82,18 @@ class StaffSessionForWrites(StaffSession):
         return request.method in SAFE_METHODS or super().has_permission(request, view)
 
 
+class StaffQueryNeedsSession(BasePermission):
+    """Query parameters that ask for a staff power (the view's `staff_query`, e.g. {"scope": "all"}
+    for everyone's submissions) are refused with a token, whoever owns it."""
+
+    message = "That is a staff view: it needs a staff member on a logged-in session, not a token."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        wanted: dict[str, str] = getattr(view, "staff_query", {})
+        asks = any(request.query_params.get(name) == value for name, value in wanted.items())
+        return not asks or token_of(request) is None
+
+
 class TokenViewer:
     """A token's user as the realtime checks see it: the same user, without staff powers.
 

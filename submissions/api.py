@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import BearerTokenAuthentication
+from accounts.permissions import StaffQueryNeedsSession, TokenScopes
 from core.throttles import ProgressThrottle, UserWriteThrottle
 from submissions import events, progress_rules, selectors, services
 
@@ -65,6 +66,10 @@ def _json_body(request):
 
 
 class JobListView(APIView):
+    token_scopes = ("worker",)  # external workers create and read their jobs (docs/submissions.md)
+    staff_query = {"scope": "all"}  # everyone's jobs: a staff session only
+    permission_classes = [TokenScopes, StaffQueryNeedsSession]
+
     @extend_schema(operation_id="submission_jobs_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         if request.query_params.get("scope") == "all" and request.user.is_staff:
@@ -81,6 +86,8 @@ class JobListView(APIView):
 
 
 class JobDetailView(APIView):
+    token_scopes = ("worker",)
+
     @extend_schema(operation_id="submission_jobs_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request, job_id):
         job = selectors.get_job_for(request.user, job_id)

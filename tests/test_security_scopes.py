@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from tests.session_auth import session_cookie, view_class_of
 from tests.support import run_async
 
+User = get_user_model()
 CALLERS = ("anonymous", "bot", "worker", "session", "staff", "staff_bot")
 TOKENS_OF_USER = {"bot", "worker"}
 BOT = {"bot", "staff_bot"}
@@ -44,6 +46,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/applications/applied"): BOT | SESSION,
     ("POST", "/api/v1/applications/{application_id}/status"): BOT | SESSION,
     ("POST", "/api/worker/update-progress"): {"worker"},
+    ("GET", "/api/v1/submissions/jobs"): {"worker"} | SESSION,  # external workers' own jobs
+    ("POST", "/api/v1/submissions/jobs"): {"worker"} | SESSION,
+    ("GET", "/api/v1/submissions/jobs/{job_id}"): {"worker"} | SESSION,
     ("POST", "/api/v1/scraping/start"): STAFF,
     ("POST", "/api/v1/scraping/stop"): STAFF,
     ("POST", "/api/v1/scraping/reset"): STAFF,
@@ -167,7 +172,7 @@ def test_staff_powers_on_the_events_api_need_a_staff_session(callers, make_user)
 
 
 @pytest.mark.django_db
-def test_everyones_submissions_need_a_staff_session(callers, make_user):
+def test_everyones_submissions_need_a_staff_session(callers, make_user, make_token):
     from scraping.models import Company, JobPosting
     from submissions import services
 
@@ -180,8 +185,14 @@ def test_everyones_submissions_need_a_staff_session(callers, make_user):
     assert callers["staff"].get(f"/api/v1/submissions/jobs/{job.pk}").status_code == 200
     assert callers["session"].get("/api/v1/submissions/jobs", {"scope": "all"}).json()["jobs"] == []
     assert callers["session"].get(f"/api/v1/submissions/jobs/{job.pk}").status_code == 404
-    for caller in ("staff_bot", "bot", "worker"):
-        assert callers[caller].get("/api/v1/submissions/jobs", {"scope": "all"}).status_code == 403
+    staff_worker = APIClient()
+    staff_worker.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(User.objects.get(username='scoped-boss'), 'worker')}")
+    for client in (callers["staff_bot"], callers["bot"], callers["worker"], staff_worker):
+        refused = client.get("/api/v1/submissions/jobs", {"scope": "all"})
+        assert refused.status_code == 403 and refused.json()["error"]
+    assert callers["worker"].get("/api/v1/submissions/jobs").json()["jobs"] == []  # a worker token: its own jobs
+    assert callers["worker"].get(f"/api/v1/submissions/jobs/{job.pk}").status_code == 404
+    for caller in ("staff_bot", "bot"):
         assert callers[caller].get(f"/api/v1/submissions/jobs/{job.pk}").status_code == 403
 
 
