@@ -6,11 +6,13 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.serializers import ApiTokenSerializer, CreatedTokenSerializer, ProfileSerializer
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 
 
 class ProfileView(APIView):
     """GET/PATCH /api/v1/profile — the caller's own profile (bots read it to tailor resumes)."""
+
+    token_scopes = {"GET": ("bot",)}
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request):
@@ -24,17 +26,8 @@ class ProfileView(APIView):
         return Response(serializer.data)
 
 
-class SessionOnlyView(APIView):
-    """Managing tokens needs a logged-in browser session, never a token."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.auth is not None:
-            raise PermissionDenied("Tokens are managed from a logged-in session, not with a token.")
-
-
-class TokenListView(SessionOnlyView):
-    """GET/POST /api/v1/tokens."""
+class TokenListView(APIView):
+    """GET/POST /api/v1/tokens (a logged-in session: no token_scopes, so never a token)."""
 
     @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request):
@@ -50,8 +43,8 @@ class TokenListView(SessionOnlyView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class TokenDetailView(SessionOnlyView):
-    """DELETE /api/v1/tokens/{id} revokes one of your tokens."""
+class TokenDetailView(APIView):
+    """DELETE /api/v1/tokens/{id} revokes one of your tokens (a logged-in session only)."""
 
     @extend_schema(responses={204: None})
     def delete(self, request, token_id: int):

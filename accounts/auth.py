@@ -1,8 +1,8 @@
 """API authentication: Bearer tokens (hashed ApiToken), the bot protocol's body token,
-session auth with CSRF, and scope checks (the JSON error bodies come from core.api)."""
+session auth with CSRF (scope checks: accounts.permissions; JSON error bodies: core.api)."""
 import json
 
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
 from accounts.services import authenticate_token
@@ -58,22 +58,3 @@ class BodyTokenAuthentication(BearerTokenAuthentication):
 class CsrfSessionAuthentication(SessionAuthentication):
     """Browser requests: the Django session, with CSRF enforced."""
 
-
-def require_scope(*scopes, allow_session=True):
-    """A permission class: token requests need one of `scopes`; session users pass if allowed."""
-
-    class ScopePermission(permissions.BasePermission):
-        message = f"This endpoint needs a token with scope {' or '.join(scopes)}."
-
-        def has_permission(self, request, view):
-            if not (request.user and request.user.is_authenticated):
-                return False
-            token = request.auth
-            if token is None or not hasattr(token, "scope"):
-                if not allow_session:
-                    self.message = f"This endpoint needs a Bearer token with scope {' or '.join(scopes)}."
-                return allow_session
-            return token.scope in scopes
-
-    ScopePermission.__name__ = f"RequireScope_{'_'.join(scopes)}"
-    return ScopePermission

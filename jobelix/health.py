@@ -3,7 +3,10 @@ import time
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.http import HttpRequest
+
+from core.loopback import is_loopback_host
 
 
 def _timed(fn):
@@ -45,3 +48,17 @@ def check_all() -> dict:
     else:  # the broker is down: no worker can be reached
         checks["celery"] = {"status": "error", "error": "broker (Redis) unreachable"}
     return checks
+
+
+def shows_details(request: HttpRequest) -> bool:
+    """The checks' details (latencies, worker names, error texts) are for staff on a session or
+    a caller on this machine; a request relayed by a proxy is not "on this machine"."""
+    meta = request.META
+    if not (meta.get("HTTP_X_FORWARDED_FOR") or meta.get("HTTP_FORWARDED")) and is_loopback_host(
+            meta.get("REMOTE_ADDR") or ""):
+        return True
+    try:
+        user = request.user  # AuthenticationMiddleware
+        return bool(user.is_authenticated and user.is_staff)
+    except DatabaseError:  # PostgreSQL down: the session cannot be read, so no details
+        return False

@@ -18,6 +18,7 @@ import sys
 import time
 
 from jobelix import browser
+from core.loopback import is_loopback_host
 from jobelix.embedded import BASE_DIR, DATA_DIR, EmbeddedPostgres, EmbeddedRedis
 
 PYTHON = sys.executable
@@ -116,8 +117,22 @@ def supervise(procs: dict[str, list[str]]) -> int:
     return exit_code
 
 
+def refuse_public_debug() -> str | None:
+    """DEBUG=1 shows tracebacks and creates demo users with known passwords: loopback only."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    if debug and not is_loopback_host(host):
+        return (f"[jobelix] refusing to serve DEBUG=1 on HOST={host}: DEBUG is for loopback only "
+                "(set HOST=127.0.0.1, or DEBUG=0 with SECRET_KEY and ALLOWED_HOSTS).")
+    return None
+
+
 def run() -> int:
     os.environ.setdefault("DEBUG", "1")
+    refusal = refuse_public_debug()
+    if refusal:
+        print(refusal, file=sys.stderr, flush=True)
+        return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
     port = int(os.environ.get("PORT", "8000"))
     os.environ.setdefault("JOBELIX_DEMO_BOARDS_URL", "http://127.0.0.1:8767")
@@ -143,6 +158,7 @@ def loopback_environment(run_id: str, allowed_hosts: str):
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("HTTPS", "0")
     os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # fake boards and models on 127.0.0.1
+    os.environ.setdefault("INSECURE_COOKIES", "1")  # plain HTTP on loopback: cookies without Secure
     os.environ.setdefault("SECRET_KEY", f"{run_id}-" + secrets.token_hex(16))
     os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ.setdefault("REDIS_PREFIX", f"jobelix-{run_id}")

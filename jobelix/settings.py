@@ -7,6 +7,7 @@ the managed services. See README "Configuration".
 import os
 import shlex
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -188,7 +189,8 @@ REST_FRAMEWORK = {
         "accounts.auth.BearerTokenAuthentication",
         "accounts.auth.CsrfSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Each view names the token scopes it accepts; naming none means session only (docs/security.md).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.TokenScopes"],
     # The API speaks JSON only (daphne's HTTP layer answers malformed multipart bodies
     # itself with a bare 400 before Django sees them, so we do not invite them).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -289,11 +291,14 @@ if not DEBUG:
 if HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^health$"]
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# HTTPS=0 (the proxy does TLS) keeps the cookies Secure; only INSECURE_COOKIES=1 (plain-HTTP
+# loopback runs: `make run` with DEBUG=1, the test suite) sends them over plain HTTP.
+INSECURE_COOKIES = env_bool("INSECURE_COOKIES", DEBUG)
+SESSION_COOKIE_SECURE = not INSECURE_COOKIES
+CSRF_COOKIE_SECURE = not INSECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -331,3 +336,39 @@ SCRAPING_QUEUE = env("SCRAPING_QUEUE", "")  # Celery queue for scrape runs ("" =
 # their fake boards on 127.0.0.1; never in production.
 OUTGOING_ALLOW_LOOPBACK = env_bool("OUTGOING_ALLOW_LOOPBACK", False)
 OUTGOING_MAX_REDIRECTS = env_int("OUTGOING_MAX_REDIRECTS", 5)
+# --- security: scopes, throttles, logins --- (docs/security.md; README "Configuration")
+# The address `make run` serves on (jobelix.launch reads HOST too): demo users with known
+# passwords are created only with DEBUG=1 on a loopback address.
+BIND_HOST = env("HOST") or "127.0.0.1"
+# The cache holds the API throttles' counters: Redis, so every web process counts together.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# Writes per token (or per session user), per user over all their tokens, bot heartbeats and
+# worker progress reports per token; "N/sec|min|hour|day". Past the rate: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "write": env("THROTTLE_WRITE_RATE") or "120/min",
+    "write_user": env("THROTTLE_USER_WRITE_RATE") or "1200/min",
+    "heartbeat": env("THROTTLE_HEARTBEAT_RATE") or "300/min",
+    "progress": env("THROTTLE_PROGRESS_RATE") or "600/min",
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["core.throttles.WriteThrottle", "core.throttles.UserWriteThrottle"]
+# Login brute force (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address lock that pair out of /login/ and /admin/login/ for LOGIN_COOLOFF_MINUTES.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "accounts.logins.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.logins.client_address"
+# Behind N reverse proxies the client's address is read from X-Forwarded-For (0: REMOTE_ADDR).
+LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0)

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jobelix.health import check_all
+from jobelix.health import check_all, shows_details
 
 
 def home(request):
@@ -13,12 +13,15 @@ def home(request):
 @never_cache
 @require_GET
 def health(request):
-    """200 when PostgreSQL, Redis and a Celery worker all answer, else 503 naming the failures."""
+    """200 when PostgreSQL, Redis and a Celery worker all answer, else 503 naming the failures;
+    the checks' details only for staff or loopback callers (jobelix.health.shows_details)."""
     from django.http import JsonResponse
 
     checks = check_all()
     failing = [name for name, check in checks.items() if check["status"] != "ok"]
     body = {"status": "ok" if not failing else "degraded", "checks": checks, "failing": failing}
+    if not shows_details(request):
+        del body["checks"]
     return JsonResponse(body, status=200 if not failing else 503)
 
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http.request import validate_host
 from redis.exceptions import RedisError
 
+from accounts.permissions import realtime_viewer
 from core.errors import ApplicationError
 from realtime import channels as registry
 from realtime import events, presence
@@ -83,12 +84,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.scope.get("auth_method") == "session" and not self.origin_allowed():
             return await self.refuse(CLOSE_FORBIDDEN, subprotocol)
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
-        self.user = user
+        # Staff powers (user_id=, C:all) need a staff session: a token's user is never staff here.
+        self.user = realtime_viewer(user, via_token=self.scope.get("auth_method") == "token")
         self.watched_id = user.id
         wanted = (query.get("user_id") or [None])[0]
         if wanted not in (None, "", str(user.id)):
             try:  # a user_id never grants access by itself: staff only, and the user must exist
-                self.watched_id = await database_sync_to_async(watched_user_id)(user, wanted)
+                self.watched_id = await database_sync_to_async(watched_user_id)(self.user, wanted)
             except ApplicationError as exc:
                 return await self.refuse(CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_NOT_FOUND, subprotocol)
 
@@ -97,7 +99,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         requested = [c.strip() for c in ",".join(query.get("channels", [])).split(",") if c.strip()]
         for name in requested[: len(registry.CHANNELS) * 2]:
             try:
-                await self.join(registry.validate(name, user))
+                await self.join(registry.validate(name, self.user))
             except registry.ChannelError as exc:
                 errors.append(exc)
         # Groups are joined: anything newer than this reaches us live, or through refresh().

@@ -1,13 +1,16 @@
 """Scraping JSON API (thin: writes in scraping.services, reads in scraping.selectors).
 
-Reading is for any signed-in user; start, stop, reset and the schedule are staff only.
+Reading is for any user on a logged-in session (no token scopes); start, stop, reset and
+changing the schedule need staff on a session (accounts.permissions).
 """
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import StaffSession, StaffSessionForWrites, TokenScopes, has_staff_powers, token_of
 from core.errors import ApplicationError, NotFound
 from scraping import selectors, services
 from scraping.models import JobPosting
@@ -15,20 +18,19 @@ from scraping.models import JobPosting
 MAX_RUNS = 100
 
 
-class IsStaff(permissions.BasePermission):
+class StaffOnly(StaffSession):
+    """Scraping control: staff on a logged-in session (a staff member's token is refused)."""
+
     message = "Only staff may control scraping."
 
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+class StaffForWrites(StaffSessionForWrites):
+    message = StaffOnly.message
 
 
-class StaffForWrites(permissions.BasePermission):
-    message = IsStaff.message
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsStaff().has_permission(request, view)
+def _staff(request: Request) -> bool:
+    """Staff on a session see who started a run and the addresses in errors (scraping.events)."""
+    return has_staff_powers(request.user, token_of(request))
 
 
 class ScrapeStartSerializer(serializers.Serializer):
@@ -56,13 +58,13 @@ class StatusView(APIView):
 
     @extend_schema(responses=PanelState)
     def get(self, request):
-        return Response(selectors.panel_state())
+        return Response(selectors.panel_state(staff=_staff(request)))
 
 
 class StartView(APIView):
     """POST /api/v1/scraping/start — queue a run; 409 with the active run if one is going."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, StaffOnly]
 
     @extend_schema(request=ScrapeStartSerializer, responses={202: PanelState, 409: PanelState})
     def post(self, request):
@@ -70,7 +72,7 @@ class StartView(APIView):
         serializer.is_valid(raise_exception=True)
         run = services.start_run(request.user, serializer.validated_data.get("company_ids"))
         return Response(
-            {"run": selectors.run_payload(run), "companies": selectors.run_companies(run)},
+            {"run": selectors.run_payload(run, staff=True), "companies": selectors.run_companies(run, staff=True)},
             status=status.HTTP_202_ACCEPTED,
         )
 
@@ -78,23 +80,23 @@ class StartView(APIView):
 class StopView(APIView):
     """POST /api/v1/scraping/stop — stop the active run (it ends `stopped` within seconds)."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, StaffOnly]
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         run = services.stop_run(request.user)
-        return Response({"run": selectors.run_payload(run)})
+        return Response({"run": selectors.run_payload(run, staff=True)})
 
 
 class ResetView(APIView):
     """POST /api/v1/scraping/reset — clear the finished run from the live panel."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, StaffOnly]
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         run = services.reset_run(request.user)
-        return Response({"run": selectors.run_payload(run) if run else None})
+        return Response({"run": selectors.run_payload(run, staff=True) if run else None})
 
 
 class RunListView(APIView):
@@ -105,7 +107,7 @@ class RunListView(APIView):
         raw = request.query_params.get("limit", str(selectors.HISTORY_SIZE))
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_RUNS:
             raise ApplicationError(f"limit must be an integer from 1 to {MAX_RUNS}.")
-        return Response({"runs": selectors.recent_runs(int(raw))})
+        return Response({"runs": selectors.recent_runs(int(raw), staff=_staff(request))})
 
 
 class RunDetailView(APIView):
@@ -113,7 +115,7 @@ class RunDetailView(APIView):
 
     @extend_schema(responses=PanelState)
     def get(self, request, run_id: int):
-        detail = selectors.run_with_companies(run_id)
+        detail = selectors.run_with_companies(run_id, staff=_staff(request))
         if detail is None:
             raise NotFound("No such run.")
         return Response(detail)
@@ -138,7 +140,7 @@ class CompanyListView(APIView):
 class ScheduleView(APIView):
     """GET/PUT /api/v1/scraping/schedule — the periodic scrape (Celery beat); staff change it."""
 
-    permission_classes = [StaffForWrites]
+    permission_classes = [TokenScopes, StaffForWrites]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):

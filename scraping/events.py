@@ -4,9 +4,15 @@
 `posting.created` announces each newly scraped posting (`posting_id` is a JobPosting:
 `job.created` / `job_id` belong to the tracker's Job). The API returns runs and company
 scrapes in the same shapes (scraping.selectors).
+
+What everyone receives (every event, and the API and page for non-staff) names no staff
+member and quotes no address: `started_by` is "staff" for a run a staff member started,
+and URLs and IP addresses in errors are hidden. The full values (`staff=True`) are only
+for the staff's API answers and page (docs/security.md "Scraping events").
 """
 from __future__ import annotations
 
+import re
 from typing import Any, NotRequired, TypedDict
 
 from core.wire import iso
@@ -93,8 +99,25 @@ POSTING_CREATED = event_type(
 )
 
 
-def run_payload(run: ScrapeRun, counts: CompanyCounts) -> dict[str, Any]:
-    """A run as `scraping.run_updated` carries it and the API returns it."""
+STARTED_BY_STAFF = "staff"
+HIDDEN_ADDRESS = "[address hidden]"
+# Linear: a literal scheme or a bounded dotted quad, then a run up to the next space.
+_ADDRESS = re.compile(r"(?:https?|wss?|ftp)://\S+|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b", re.IGNORECASE)
+
+
+def without_addresses(text: str) -> str:
+    """Scraping errors quote what was fetched (career pages, internal hosts): hide it from non-staff."""
+    return _ADDRESS.sub(HIDDEN_ADDRESS, text)
+
+
+def _started_by(run: ScrapeRun, staff: bool) -> str | None:
+    if not run.started_by_id:
+        return None  # the schedule started it
+    return run.started_by.get_username() if staff and run.started_by else STARTED_BY_STAFF
+
+
+def run_payload(run: ScrapeRun, counts: CompanyCounts, *, staff: bool = False) -> dict[str, Any]:
+    """A run as `scraping.run_updated` carries it and the API returns it (`staff`: the full values)."""
     total, failed, done = counts["total"] or 0, counts["failed"] or 0, counts["done"] or 0
     return {
         "run_id": run.pk,
@@ -108,19 +131,19 @@ def run_payload(run: ScrapeRun, counts: CompanyCounts) -> dict[str, Any]:
         "duration_seconds": run.duration_seconds(),
         "jobs_found": run.jobs_found,
         "jobs_new": run.jobs_new,
-        "error": run.error,
+        "error": run.error if staff else without_addresses(run.error),
         "companies_total": total,
         "companies_done": done,
         "companies_failed": failed,
         "error_rate": round(failed / done, 3) if done else 0.0,
-        "started_by": run.started_by.get_username() if run.started_by_id and run.started_by else None,
+        "started_by": _started_by(run, staff),
         "stop_requested": run.stop_requested_at is not None,
         "cleared": run.cleared_at is not None,
     }
 
 
-def company_payload(cs: CompanyScrape) -> dict[str, Any]:
-    """A company's part of a run, as `scraping.company_updated` carries it."""
+def company_payload(cs: CompanyScrape, *, staff: bool = False) -> dict[str, Any]:
+    """A company's part of a run, as `scraping.company_updated` carries it (`staff`: the full error)."""
     return {
         "run_id": cs.run_id,
         "company_id": cs.company_id,
@@ -128,7 +151,7 @@ def company_payload(cs: CompanyScrape) -> dict[str, Any]:
         "source": cs.company.source,
         "status": cs.status,
         "jobs_found": cs.jobs_found,
-        "error": cs.error,
+        "error": cs.error if staff else without_addresses(cs.error),
         "duration_seconds": round(cs.duration_seconds, 2) if cs.duration_seconds is not None else None,
     }
 

@@ -56,33 +56,33 @@ def scrapes_to_run(run_id: int) -> list[dict]:
     ]
 
 
-def run_payload(run: ScrapeRun, counts: CompanyCounts | None = None) -> dict[str, Any]:
-    """A run as the API returns it (the shape of `scraping.run_updated`)."""
-    return events.run_payload(run, counts if counts is not None else company_counts(run.pk))
+def run_payload(run: ScrapeRun, counts: CompanyCounts | None = None, *, staff: bool = False) -> dict[str, Any]:
+    """A run as the API returns it (the shape of `scraping.run_updated`; `staff`: the full values)."""
+    return events.run_payload(run, counts if counts is not None else company_counts(run.pk), staff=staff)
 
 
-def run_with_companies(run_id: int) -> dict[str, Any] | None:
+def run_with_companies(run_id: int, *, staff: bool = False) -> dict[str, Any] | None:
     """GET /api/v1/scraping/runs/<id>: the run and its company scrapes, None if there is no such run."""
     run = ScrapeRun.objects.filter(pk=run_id).select_related("started_by").first()
     if run is None:
         return None
-    return {"run": run_payload(run), "companies": run_companies(run)}
+    return {"run": run_payload(run, staff=staff), "companies": run_companies(run, staff=staff)}
 
 
-def run_companies(run: ScrapeRun) -> list[dict[str, Any]]:
+def run_companies(run: ScrapeRun, *, staff: bool = False) -> list[dict[str, Any]]:
     scrapes = CompanyScrape.objects.filter(run=run).select_related("company").order_by("company__name", "id")
-    return [events.company_payload(cs) for cs in scrapes]
+    return [events.company_payload(cs, staff=staff) for cs in scrapes]
 
 
-def panel_state() -> dict[str, Any]:
+def panel_state(*, staff: bool = False) -> dict[str, Any]:
     """What the live panel shows: the current run with its company grid (or nothing)."""
     run = panel_run()
     if run is None:
         return {"run": None, "companies": []}
-    return {"run": run_payload(run), "companies": run_companies(run)}
+    return {"run": run_payload(run, staff=staff), "companies": run_companies(run, staff=staff)}
 
 
-def recent_runs(limit: int = HISTORY_SIZE) -> list[dict[str, Any]]:
+def recent_runs(limit: int = HISTORY_SIZE, *, staff: bool = False) -> list[dict[str, Any]]:
     """Newest first, with the counts the history table and the chart need."""
     runs = list(
         ScrapeRun.objects.select_related("started_by")
@@ -93,7 +93,8 @@ def recent_runs(limit: int = HISTORY_SIZE) -> list[dict[str, Any]]:
         )
         .order_by("-created_at")[:limit]
     )
-    return [events.run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}) for run in runs]
+    return [events.run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}, staff=staff)
+            for run in runs]
 
 
 def health() -> dict[str, Any]:

@@ -16,8 +16,8 @@ def scraping_page(request):
         request,
         "scraping/page.html",
         {
-            "panel": selectors.panel_state(),
-            "runs": selectors.recent_runs(),
+            "panel": selectors.panel_state(staff=staff),
+            "runs": selectors.recent_runs(staff=staff),
             "is_staff": staff,
             "companies": selectors.companies() if staff else [],
             "schedule": services.get_schedule() if staff else None,

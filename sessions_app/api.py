@@ -11,7 +11,8 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import BodyTokenAuthentication, CsrfSessionAuthentication, require_scope
+from accounts.auth import BodyTokenAuthentication, CsrfSessionAuthentication
+from core.throttles import HeartbeatThrottle, UserWriteThrottle
 from sessions_app import selectors, serializers, services
 from sessions_app.launch import launch_bot
 from sessions_app.selectors import serialize_session
@@ -35,7 +36,8 @@ class BotApiView(APIView):
     """Token in the body or Bearer header."""
 
     authentication_classes = [BodyTokenAuthentication, CsrfSessionAuthentication]
-    permission_classes = [require_scope("bot", allow_session=False)]
+    token_scopes: tuple[str, ...] = ("bot",)
+    session_allowed = False
 
     def validated(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -53,6 +55,8 @@ class StartView(BotApiView):
 
 
 class HeartbeatView(BotApiView):
+    throttle_classes = [HeartbeatThrottle, UserWriteThrottle]
+
     @extend_schema(request=serializers.HeartbeatSerializer, responses=HeartbeatResultSchema)
     def post(self, request):
         data = self.validated(serializers.HeartbeatSerializer)
@@ -77,7 +81,7 @@ class CompleteView(BotApiView):
 class StopView(BotApiView):
     """From the dashboard (session + CSRF) or with the bot's token."""
 
-    permission_classes = [require_scope("bot", allow_session=True)]
+    session_allowed = True
 
     @extend_schema(request=serializers.StopSerializer, responses=SessionResultSchema)
     def post(self, request):
@@ -89,7 +93,7 @@ class StopView(BotApiView):
 class StatusView(BotApiView):
     """The current session and the sessions of the last 24 hours (the page's HTTP fallback)."""
 
-    permission_classes = [require_scope("bot", allow_session=True)]
+    session_allowed = True
 
     @extend_schema(responses=inline_serializer("BotStatus", {
         "current_session": type(SessionSchema)(allow_null=True),  # null while the user has no session
@@ -102,7 +106,8 @@ class LaunchView(BotApiView):
     """The page's "Launch bot" button (demo): browser session + CSRF only, never a token."""
 
     authentication_classes = [CsrfSessionAuthentication]
-    permission_classes = [require_scope("bot", allow_session=True)]
+    token_scopes = ()
+    session_allowed = True
 
     @extend_schema(request=None, responses=inline_serializer("BotLaunched", {
         "launched": drf_serializers.BooleanField(), "pid": drf_serializers.IntegerField(),

@@ -16,8 +16,10 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import BearerTokenAuthentication, require_scope
+from accounts.auth import BearerTokenAuthentication
 from accounts.models import ApiToken
+from accounts.permissions import StaffQueryNeedsSession, TokenScopes
+from core.throttles import ProgressThrottle, UserWriteThrottle
 from submissions import events, progress_rules, selectors, services
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
@@ -42,7 +44,9 @@ class UpdateProgressView(APIView):
     a service token on the jobs assigned to it (selectors.worker_reach)."""
 
     authentication_classes = [BearerTokenAuthentication]
-    permission_classes = [require_scope("worker", allow_session=False)]
+    token_scopes = ("worker",)
+    session_allowed = False
+    throttle_classes = [ProgressThrottle, UserWriteThrottle]
 
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):
@@ -72,6 +76,10 @@ def _service_token(request) -> ApiToken | None:
 
 
 class JobListView(APIView):
+    token_scopes = ("worker",)  # external workers create and read their jobs (docs/submissions.md)
+    staff_query = {"scope": "all"}  # everyone's jobs: a staff session only
+    permission_classes = [TokenScopes, StaffQueryNeedsSession]
+
     @extend_schema(operation_id="submission_jobs_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         if request.query_params.get("scope") == "all" and request.user.is_staff:
@@ -94,6 +102,8 @@ class JobListView(APIView):
 
 
 class JobDetailView(APIView):
+    token_scopes = ("worker",)
+
     @extend_schema(operation_id="submission_jobs_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request, job_id):
         job = selectors.get_job_for(request.user, job_id, _service_token(request))

@@ -1,4 +1,5 @@
-"""GET /health through a real daphne: 200 with PostgreSQL, Redis and a Celery worker, 503 naming what is down."""
+"""GET /health through a real daphne: 200 with PostgreSQL, Redis and a Celery worker, 503 naming what is down;
+the checks' details only for staff or callers on this machine (issue 12 item 10)."""
 import pytest
 import requests
 
@@ -33,3 +34,25 @@ def test_health_is_json_for_anonymous_callers(client, celery_worker):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json()["checks"]["celery"]["workers"]
+
+
+@pytest.mark.parametrize("remote, headers, details", [
+    ("203.0.113.9", {}, False),  # anyone on the internet: status and what fails, nothing more
+    ("127.0.0.1", {}, True),  # on this machine
+    ("::1", {}, True),
+    ("127.0.0.1", {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, False),  # relayed by a local proxy: not local
+])
+def test_details_only_for_loopback_callers(client, remote, headers, details):
+    response = client.get("/health", REMOTE_ADDR=remote, **headers)
+    body = response.json()
+    assert response.status_code == (200 if body["status"] == "ok" else 503)
+    assert isinstance(body["failing"], list)
+    assert set(body) == ({"status", "checks", "failing"} if details else {"status", "failing"})
+
+
+def test_details_for_staff_from_anywhere(client, user, staff_user):
+    client.force_login(user)
+    assert "checks" not in client.get("/health", REMOTE_ADDR="203.0.113.9").json()
+    client.force_login(staff_user)
+    body = client.get("/health", REMOTE_ADDR="203.0.113.9").json()
+    assert set(body["checks"]) == {"postgres", "redis", "celery"}

@@ -62,7 +62,8 @@ def test_missing_database_url_says_what_to_do():
 
 
 def test_deploy_check_passes_with_debug_off():
-    env = {k: v for k, v in os.environ.items() if k not in {"HTTPS", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"HTTPS", "INSECURE_COOKIES", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DEBUG="0", SECRET_KEY="x" * 20 + "-a-long-random-production-secret-value-0123456789",
                ALLOWED_HOSTS="jobs.example.com", DJANGO_SETTINGS_MODULE="jobelix.settings")
     result = subprocess.run(

@@ -1,8 +1,9 @@
 """Tracker REST API v1 (thin views: validation in serializers, writes in services,
-reads in selectors). Session or Bearer token (any scope) auth; every object is
-looked up within the caller's own data, so others' ids answer 404. Refusals are
-core.errors.ApplicationError, raised by services/selectors (or here for query
-parameters) and turned into the JSON body once, by core.api.json_error_handler."""
+reads in selectors). A logged-in session; a `bot` token only where a view names it in
+`token_scopes` (accounts.permissions). Every object is looked up within the caller's
+own data, so others' ids answer 404. Refusals are core.errors.ApplicationError, raised
+by services/selectors (or here for query parameters) and turned into the JSON body
+once, by core.api.json_error_handler."""
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -78,6 +79,8 @@ def _paged(name, item):
 class JobListView(APIView):
     """GET/POST /api/v1/jobs"""
 
+    token_scopes = {"POST": ("bot",)}  # the bot records the postings it applied to
+
     @extend_schema(parameters=PAGE_PARAMS + [
         OpenApiParameter("recommendation", str, enum=["apply_now", "consider", "skip"]),
         OpenApiParameter("min_score", float), OpenApiParameter("q", str, description="Title, company or location"),
@@ -133,6 +136,8 @@ class JobSkillGapView(APIView):
 class ApplicationListView(APIView):
     """GET/POST /api/v1/applications"""
 
+    token_scopes = {"POST": ("bot",)}  # ... and its applications
+
     @extend_schema(parameters=PAGE_PARAMS + [OpenApiParameter("status", str)],
                    operation_id="applications_list", responses=_paged("PagedApplications", ApplicationSerializer))
     def get(self, request):
@@ -152,6 +157,8 @@ class ApplicationListView(APIView):
 
 class AppliedView(APIView):
     """GET /api/v1/applications/applied — URLs already applied to, and today's count (for the bot)."""
+
+    token_scopes = ("bot",)
 
     @extend_schema(responses=AppliedSummarySerializer)
     def get(self, request):
@@ -179,6 +186,8 @@ class ApplicationDetailView(APIView):
 
 class ApplicationStatusView(APIView):
     """POST /api/v1/applications/{id}/status {status} -> application.status_changed"""
+
+    token_scopes = ("bot",)
 
     @extend_schema(request=StatusSerializer, responses={200: ApplicationSerializer, 400: ERROR, 404: ERROR})
     def post(self, request, application_id: int):

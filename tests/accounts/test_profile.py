@@ -3,8 +3,8 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_profile_api_reads_and_updates_only_my_profile(api_client, user, other_user, make_token):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user)}")
+def test_profile_api_reads_and_updates_only_my_profile(api_client, user, other_user):
+    api_client.force_login(user)  # a bot token only reads the profile (tests/test_security_scopes.py)
     response = api_client.patch(
         "/api/v1/profile", {"skills": ["Python", "Django"], "years_experience": 6}, format="json"
     )

@@ -68,10 +68,12 @@ def test_wrong_scope_is_403_json(user, make_token):
     from rest_framework.test import APIRequestFactory
     from rest_framework.views import APIView
 
-    from accounts.auth import require_scope
+    from accounts.permissions import TokenScopes
 
     class WorkerOnly(APIView):
-        permission_classes = [require_scope("worker", allow_session=False)]
+        permission_classes = [TokenScopes]
+        token_scopes = ("worker",)
+        session_allowed = False
 
         def get(self, request):
             return Response({"ok": True})
@@ -95,6 +97,7 @@ def test_body_token_authenticates_the_bot_protocol(user, make_token):
 
     class Echo(APIView):
         authentication_classes = [BodyTokenAuthentication]
+        token_scopes = ("bot",)
 
         def post(self, request):
             return Response({"user": request.user.username, "scope": request.auth.scope})

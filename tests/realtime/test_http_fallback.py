@@ -14,7 +14,13 @@ from tests.realtime.conftest import a_type_on, publish_now
 
 
 def get_events(api_client, token, **params):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    """`token`: a raw API token, or a user asking on a logged-in session (staff powers need one)."""
+    if isinstance(token, str):
+        api_client.logout()
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    else:
+        api_client.credentials()
+        api_client.force_login(token)
     return api_client.get("/api/v1/events", params)
 
 
@@ -102,7 +108,7 @@ def test_bad_parameters_are_400_with_a_json_error(api_client, user, staff_user, 
         response = get_events(api_client, token, **params)
         assert response.status_code == 400, params
         assert response.json()["error"] == "Invalid input." and field in response.json()["fields"], params
-    staff = make_token(staff_user)
+    staff = staff_user  # a staff session: a staff member's token has no staff powers
     for bad in ["nobody", "999999999", "²"]:
         response = get_events(api_client, staff, user_id=bad)
         assert response.status_code == 404 and response.json() == {"error": "No such user."}
@@ -133,8 +139,8 @@ def test_the_browser_session_works_too(session_client, user):
 
 
 @pytest.mark.django_db
-def test_staff_view_and_watching_a_user(api_client, user, other_user, staff_user, make_token):
-    staff = make_token(staff_user)
+def test_staff_view_and_watching_a_user(api_client, user, other_user, staff_user):
+    staff = staff_user  # a staff session: a staff member's token has no staff powers
     before = publish_now(None, "system", "system.notification", {"message": "start"})
     alice_job = publish_now(user, "submissions", "submission_job.updated", {"job_id": "1", "status": "pending"})
     bob_job = publish_now(other_user, "submissions", "submission_job.updated", {"job_id": "2", "status": "pending"})

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from jobelix.asgi import application
 from realtime import publish
+from tests.session_auth import session_cookie
 from tests.support import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,8 +18,8 @@ def run(coro):
     return run_async(coro)
 
 
-async def connect(path):
-    communicator = WebsocketCommunicator(application, path)
+async def connect(path, headers=None):
+    communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
@@ -39,6 +40,11 @@ async def receive_type(communicator, type_, timeout=5):
 def publish_now(user, channel, type_, data):
     with transaction.atomic():
         return publish(user, channel, type_, data).id
+
+
+def staff_session(user):
+    """Headers of a logged-in session of `user` (no Origin: not a browser)."""
+    return [(b"cookie", session_cookie(user).encode())]
 
 
 async def close_code(communicator, timeout=5):
@@ -121,7 +127,7 @@ def test_global_channels_reach_everyone(user, other_user, make_token):
 
 
 def test_staff_view_sees_every_users_events_and_is_staff_only(user, staff_user, make_token):
-    mine, staff = make_token(user), make_token(staff_user)
+    mine, staff = make_token(user), staff_session(staff_user)  # staff powers: a session, never a token
 
     async def scenario():
         ws_user = await connect(f"/api/v1/ws?token={mine}")
@@ -129,7 +135,7 @@ def test_staff_view_sees_every_users_events_and_is_staff_only(user, staff_user, 
         await ws_user.send_json_to({"action": "subscribe", "channel": "submissions:all"})
         error = await receive(ws_user)
         assert error["type"] == "system.error" and error["data"]["code"] == "forbidden_channel"
-        ws_staff = await connect(f"/api/v1/ws?token={staff}&channels=submissions:all")
+        ws_staff = await connect("/api/v1/ws?channels=submissions:all", staff)
         await receive_type(ws_staff, "system.connected")
         event_id = await publish_now(user, "submissions", "submission_job.updated", {"job_id": 3})
         assert (await receive_type(ws_staff, "submission_job.updated"))["id"] == event_id
@@ -138,16 +144,16 @@ def test_staff_view_sees_every_users_events_and_is_staff_only(user, staff_user, 
     run(scenario())
 
 
-def test_staff_may_watch_a_named_user(user, staff_user, make_token):
-    staff = make_token(staff_user)
+def test_staff_may_watch_a_named_user(user, staff_user):
+    staff = staff_session(staff_user)  # staff powers: a session, never a token
 
     async def scenario():
-        ws = await connect(f"/api/v1/ws?token={staff}&channels=bot&user_id={user.id}")
+        ws = await connect(f"/api/v1/ws?channels=bot&user_id={user.id}", staff)
         welcome = await receive_type(ws, "system.connected")
         assert welcome["data"]["user_id"] == str(user.id)
         await publish_now(user, "bot", "bot.session_updated", {"status": "running"})
         assert (await receive_type(ws, "bot.session_updated"))["data"]["status"] == "running"
-        missing = await connect(f"/api/v1/ws?token={staff}&user_id=999999")
+        missing = await connect("/api/v1/ws?user_id=999999", staff)
         assert await close_code(missing) == 4404
         await ws.disconnect()
     run(scenario())
@@ -332,7 +338,7 @@ def test_token_by_header_and_subprotocol(user, make_token):
 
 
 def test_ids_in_the_query_must_be_plain_numbers(user, staff_user, make_token):
-    token, staff = make_token(user), make_token(staff_user)
+    token, staff = make_token(user), staff_session(staff_user)  # staff powers: a session, never a token
 
     async def scenario():
         ws = await connect(f"/api/v1/ws?token={token}&channels=jobs&last_event_id=%C2%B2")  # "²"
@@ -343,6 +349,6 @@ def test_ids_in_the_query_must_be_plain_numbers(user, staff_user, make_token):
         assert (await receive(ws))["data"]["channels"] == ["jobs"]  # still connected
         await ws.disconnect()
         for bad in ["%C2%B2", "-1", "abc", "9" * 30]:
-            watcher = await connect(f"/api/v1/ws?token={staff}&user_id={bad}")
+            watcher = await connect(f"/api/v1/ws?user_id={bad}", staff)
             assert await close_code(watcher) == 4404, bad
     run(scenario())

@@ -19,8 +19,9 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per heartb
 
 
 class Dashboard:
-    def __init__(self, ws_url: str, token: str, channels: str = "bot"):
-        self.ws_url, self.token, self.channels = ws_url, token, channels
+    def __init__(self, ws_url: str, token: str | None, channels: str = "bot", cookie: str | None = None):
+        """With an API token, or (staff views: staff powers need a session) a session `cookie`."""
+        self.ws_url, self.token, self.channels, self.cookie = ws_url, token, channels, cookie
         self.last_event_id = 0
         self.events: dict[int, dict] = {}
         self.duplicates = 0
@@ -31,7 +32,7 @@ class Dashboard:
         self.task: asyncio.Task | None = None
 
     def url(self) -> str:
-        query = {"token": self.token, "channels": self.channels}
+        query = {"channels": self.channels} if self.token is None else {"token": self.token, "channels": self.channels}
         if self.last_event_id:
             query["last_event_id"] = self.last_event_id
         return f"{self.ws_url}?{urlencode(query)}"
@@ -47,7 +48,9 @@ class Dashboard:
         backoff = 0.2
         while not self.stopping:
             try:
-                async with connect(self.url(), open_timeout=10, ping_interval=None, close_timeout=1) as ws:
+                headers = {"Cookie": self.cookie} if self.cookie else None
+                async with connect(self.url(), additional_headers=headers, open_timeout=10, ping_interval=None,
+                                   close_timeout=1) as ws:
                     self.connects += 1
                     backoff = 0.2
                     async for raw in ws:

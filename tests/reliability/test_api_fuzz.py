@@ -14,12 +14,13 @@ lazy pytest loader does not run under pytest 9.
 import os
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from tests.session_auth import session_headers, wanted_credentials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,32 +28,26 @@ EXAMPLES = int(os.environ.get("JOBELIX_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def session_headers(server, user) -> dict[str, str]:
-    """A browser's credentials: the session cookie of `user` and the CSRF token that goes with it."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page = requests.get(f"{server.url}/login/", timeout=15)
-    page.raise_for_status()
-    csrf = page.cookies["csrftoken"]
-    return {"Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}", "X-CSRFToken": csrf}
-
-
 @pytest.mark.parametrize("caller", ["token", "session", "staff_session"])
-def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_user, make_token, caller):
+def test_no_server_errors_and_responses_match_the_schema(start_daphne, make_user, make_token, caller):
+    # Rates far above what the fuzzing sends: this test is about answers, not throttling.
+    server = start_daphne(**{f"THROTTLE_{name}_RATE": "100000/min" for name in ("WRITE", "USER_WRITE", "HEARTBEAT",
+                                                                                 "PROGRESS")})
     user = make_user("fuzzer", staff=caller == "staff_session")
+    session = session_headers(user)
     if caller == "token":
-        tokens = {"bot": make_token(user, "bot"), "worker": make_token(user, "worker")}
-        by_scope = {scope: {"Authorization": f"Bearer {raw}"} for scope, raw in tokens.items()}
-    else:
-        by_scope = dict.fromkeys(("bot", "worker"), session_headers(daphne_server, user))
-    schema = schemathesis.openapi.from_url(f"{daphne_server.url}/api/schema/")
+        credentials = {"bot": {"Authorization": f"Bearer {make_token(user, 'bot')}"},
+                       "worker": {"Authorization": f"Bearer {make_token(user, 'worker')}"},
+                       "session": session}
+    else:  # a browser: the session, whatever the view would also accept
+        credentials = dict.fromkeys(("bot", "worker", "session"), session)
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/")
     failures, operations, calls = [], 0, 0
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        headers = by_scope["worker" if operation.path.startswith("/api/worker") else "bot"]
+        # The credentials the operation's view names (token_scopes), else a logged-in session.
+        headers = credentials[wanted_credentials(operation.path, operation.method)]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             seen = {}
 
@@ -63,7 +58,7 @@ def test_no_server_errors_and_responses_match_the_schema(daphne_server, make_use
                 nonlocal calls
                 calls += 1
                 seen["case"] = case  # noqa: B023 - runs within this iteration
-                case.call_and_validate(base_url=daphne_server.url, headers=headers, checks=CHECKS, timeout=30)  # noqa: B023
+                case.call_and_validate(base_url=server.url, headers=headers, checks=CHECKS, timeout=30)  # noqa: B023
 
             try:
                 exercise()

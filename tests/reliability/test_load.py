@@ -22,6 +22,7 @@ from tests.reliability.helpers import (
     stored_sessions,
     wait_until,
 )
+from tests.session_auth import session_cookie
 from tests.support import run_async
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.reliability]
@@ -30,16 +31,16 @@ BOTS = int(os.environ.get("JOBELIX_LOAD_BOTS", "200"))
 SECONDS = float(os.environ.get("JOBELIX_LOAD_SECONDS", "60"))
 
 
-def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user, make_token):
+def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user):
     users = make_bot_users(django_user_model, "load", BOTS)
-    staff_token = make_token(make_user("load-staff", staff=True))
+    staff_cookie = session_cookie(make_user("load-staff", staff=True))  # staff views need a staff session
     servers = [start_daphne(), start_daphne()]
     figures = {}
 
     async def scenario():
         async with http_client(BOTS + 8) as http:
             dashboards = [Dashboard(servers[(i + 1) % 2].ws_url, token).start() for i, (_, token) in enumerate(users)]
-            staff = [Dashboard(servers[i].ws_url, staff_token, "bot:all").start() for i in range(2)]
+            staff = [Dashboard(servers[i].ws_url, None, "bot:all", cookie=staff_cookie).start() for i in range(2)]
             assert await wait_until(lambda: all(d.live.is_set() for d in dashboards + staff), 120), "not all live"
             bots = [Bot(servers[i % 2].url, token, http, 1.0) for i, (_, token) in enumerate(users)]
             await asyncio.gather(*(bot.start() for bot in bots))

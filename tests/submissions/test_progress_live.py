@@ -3,6 +3,7 @@ import pytest
 
 from bot.progress import ProgressReporter
 from submissions.models import SubmissionJob
+from tests.session_auth import session_listener
 
 
 @pytest.mark.django_db(transaction=True)
@@ -13,7 +14,7 @@ def test_progress_reporter_drives_a_job_and_only_the_right_people_see_it(
     first, second, third = job.submissions.order_by("position")
     owner_ws = ws_listen(daphne_server, make_token(user), channels="submissions")
     other_ws = ws_listen(daphne_server, make_token(other_user), channels="submissions")
-    staff_ws = ws_listen(daphne_server, make_token(staff_user), channels="submissions:all")
+    staff_ws = session_listener(daphne_server, staff_user, channels="submissions:all")  # staff powers: a session
     other_ws.send({"action": "subscribe", "channel": "submissions:all"})  # not staff: refused
     assert other_ws.wait_for("system.error")["data"]["code"] == "forbidden_channel"
 
@@ -58,6 +59,7 @@ def test_progress_reporter_drives_a_job_and_only_the_right_people_see_it(
     # Staff see the same events on the staff view; the other user sees none of them.
     staff_ws.wait_for("submission_job.updated", predicate=lambda m: m["data"]["status"] == "completed")
     assert [m["id"] for m in staff_ws.events()] == [m["id"] for m in owner_ws.events()]
+    staff_ws.close()
     assert other_ws.events("submission_job.updated") == [] and other_ws.events("submission.updated") == []
     # A barrier: the other user's own worker starts their job. Their socket is alive and gets it;
     # had any of the owner's events leaked to them, they would have arrived before it.

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from accounts.models import Profile
+from tests.session_auth import session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,8 +18,11 @@ class Api:
     """HTTP calls to the real daphne server, as the bot and other clients make them
     (in-process calls could not send live once a Playwright loop owns this thread)."""
 
-    def __init__(self, server, token):
-        self.client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    def __init__(self, server, token=None, *, user=None):
+        """With a bot `token`, or as `user` on a logged-in session (with CSRF): a bot token
+        reaches only the bot's endpoints (tests/test_security_scopes.py)."""
+        headers = session_headers(user) if user is not None else {"Authorization": f"Bearer {token}"}
+        self.client = httpx.Client(base_url=server.url, headers=headers, timeout=15)
 
     def _call(self, method, path, body=None):
         response = self.client.request(method, path, json=body)
@@ -73,7 +77,7 @@ def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, 
 
 def test_application_interview_followup_events(user, make_token, daphne_server, ws_listen):
     token = make_token(user)
-    api = Api(daphne_server, token)
+    api = Api(daphne_server, user=user)
     ws = ws_listen(daphne_server, token, CHANNELS)
     job_id = api.post("/api/v1/jobs", JOB)["id"]
     app_id = api.post("/api/v1/applications", {"job_id": job_id})["id"]
