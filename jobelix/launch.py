@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 
-from jobelix import browser
 from core.loopback import is_loopback_host
+from jobelix import browser
 from jobelix.embedded import BASE_DIR, DATA_DIR, EmbeddedPostgres, EmbeddedRedis
 
 PYTHON = sys.executable
