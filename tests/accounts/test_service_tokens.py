@@ -46,7 +46,8 @@ def test_staff_create_one_in_the_admin_and_see_it_once(make_user, api_client):
     assert raw not in client.get(PAGE).content.decode()
     assert raw not in client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert api_client.get("/api/v1/profile").json()["username"] == account.username
+    assert api_client.get("/api/v1/submissions/jobs").status_code == 200  # it authenticates, as a worker
+    assert api_client.get("/api/v1/profile").status_code == 403  # and reaches nothing a worker may not
 
 
 def test_the_name_is_checked(make_user):

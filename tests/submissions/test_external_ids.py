@@ -17,7 +17,7 @@ def create(client, postings, **body):
 
 @pytest.fixture
 def owner_api(user, worker_client):
-    return worker_client(user, scope="bot")  # job creation takes any token of the owner
+    return worker_client(user, scope="worker")  # the owner creates jobs with their worker token (or a session)
 
 
 @pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_an_external_id_is_unique_per_owner(owner_api, make_postings, other_user
     assert again.status_code == 409
     assert again.json() == {"error": "external_id 'job-123' is already used by another of your submission jobs.",
                             "field": "external_id"}
-    assert create(worker_client(other_user, "bot"), make_postings(1), external_id="job-123").status_code == 201
+    assert create(worker_client(other_user, "worker"), make_postings(1), external_id="job-123").status_code == 201
     assert SubmissionJob.objects.filter(external_id="job-123").count() == 2
 
 
