@@ -108,7 +108,7 @@ def admin_user(make_user):
 
 
 def test_the_curl_example_with_the_owners_worker_token(daphne_server, ws_listen, user, make_token):
-    job = create_job_over_http(daphne_server, make_token(user, "bot"), "test-job-123", postings=20)
+    job = create_job_over_http(daphne_server, make_token(user, "worker"), "test-job-123", postings=20)
     dashboard = ws_listen(daphne_server, make_token(user), channels="submissions")
 
     answer = run_curl_example(daphne_server, make_token(user, "worker"))
@@ -131,8 +131,8 @@ def test_the_curl_example_with_the_owners_worker_token(daphne_server, ws_listen,
 def test_the_curl_example_with_a_service_token_reaches_only_its_assigned_job(
     daphne_server, user, other_user, admin_user, make_token
 ):
-    alices = create_job_over_http(daphne_server, make_token(user, "bot"), "test-job-123", postings=4)
-    bobs = create_job_over_http(daphne_server, make_token(other_user, "bot"), "test-job-123", postings=4)
+    alices = create_job_over_http(daphne_server, make_token(user, "worker"), "test-job-123", postings=4)
+    bobs = create_job_over_http(daphne_server, make_token(other_user, "worker"), "test-job-123", postings=4)
     raw = service_token_from_the_admin(admin_user)
 
     refused = run_curl_example(daphne_server, raw)  # nothing assigned yet
@@ -153,7 +153,7 @@ def test_the_curl_example_with_a_service_token_reaches_only_its_assigned_job(
 
 
 def test_the_node_example_1_job_start(daphne_server, user, make_token):
-    job = create_job_over_http(daphne_server, make_token(user, "bot"), "job-123", postings=2)
+    job = create_job_over_http(daphne_server, make_token(user, "worker"), "job-123", postings=2)
 
     reports = run_node_worker(daphne_server, make_token(user, "worker"), "example-1")
 
@@ -164,7 +164,7 @@ def test_the_node_example_1_job_start(daphne_server, user, make_token):
 
 
 def test_the_node_ai_worker_drops_in_with_a_service_token(daphne_server, ws_listen, user, admin_user, make_token):
-    job = create_job_over_http(daphne_server, make_token(user, "bot"), "test-job-123", postings=3)
+    job = create_job_over_http(daphne_server, make_token(user, "worker"), "test-job-123", postings=3)
     first, second, third = job.submissions.order_by("position")
     raw = service_token_from_the_admin(admin_user)
     assign_in_the_admin(admin_user, job, ApiToken.objects.get(is_service=True).pk)
