@@ -29,7 +29,8 @@ def set_cookies(response: httpx.Response) -> dict[str, Morsel]:
 
 @pytest.fixture
 def production(start_daphne, celery_worker):
-    return start_daphne(DEBUG="0", HTTPS="1", SECRET_KEY=secrets.token_urlsafe(50),
+    # INSECURE_COOKIES=0: the test run sets it for plain-HTTP loopback; production leaves it off.
+    return start_daphne(DEBUG="0", HTTPS="1", INSECURE_COOKIES="0", SECRET_KEY=secrets.token_urlsafe(50),
                         ALLOWED_HOSTS=f"{HOST},127.0.0.1", CSRF_TRUSTED_ORIGINS=f"https://{HOST}")
 
 
