@@ -70,3 +70,25 @@ def wait_until(predicate, timeout=15.0, interval=0.1, message="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def wait_until_idle(worker, timeout=30):
+    """Wait until the Celery worker has no task running or reserved (results are not kept).
+    Tests whose requests queue work call it before they end: flushing the test database
+    beside a task that is still writing deadlocks."""
+    from jobelix.celery import app as celery_app
+
+    deadline = time.monotonic() + timeout
+    inspector = celery_app.control.inspect(destination=[worker.node], timeout=1)
+    quiet_since = None
+    while time.monotonic() < deadline:
+        active, reserved = inspector.active() or {}, inspector.reserved() or {}
+        busy = any(active.values()) or any(reserved.values()) or not active
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("worker still busy")

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from accounts.models import Profile
+from tests import support
 from tests.session_auth import session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,9 +74,10 @@ def test_job_pipeline_events_reach_the_owner_only(user, other_user, make_token, 
     assert barrier["data"]["job_id"] == their_job_id
     assert theirs.events()[0]["id"] == barrier["id"]
     assert all(m["data"].get("job_id") != job_id for m in theirs.events())
+    support.wait_until_idle(celery_worker)  # bob's job is being analysed: let it finish before the flush
 
 
-def test_application_interview_followup_events(user, make_token, daphne_server, ws_listen):
+def test_application_interview_followup_events(user, make_token, daphne_server, celery_worker, ws_listen):
     token = make_token(user)
     api = Api(daphne_server, user=user)
     ws = ws_listen(daphne_server, token, CHANNELS)
@@ -106,6 +108,7 @@ def test_application_interview_followup_events(user, make_token, daphne_server, 
     api.post(f"/api/v1/followups/{followup['id']}/sent")
     sent = ws.wait_for("followup.sent")
     assert sent["channel"] == "followups" and sent["data"]["followup_id"] == followup["id"]
+    support.wait_until_idle(celery_worker)  # the saved job's analysis: finished before the flush
 
 
 def test_recommendations_for_all_users_after_a_scrape(user, other_user, make_token, daphne_server, celery_worker,
@@ -129,3 +132,4 @@ def test_recommendations_for_all_users_after_a_scrape(user, other_user, make_tok
     assert mine.wait_for("recommendations.new", timeout=30)["data"]["top_recommendations"][0]["posting_id"] == backend.id
     assert theirs.wait_for("recommendations.new", timeout=30)["data"]["top_recommendations"][0]["posting_id"] == \
         designer.id
+    support.wait_until_idle(celery_worker)  # the recompute task: finished before the flush

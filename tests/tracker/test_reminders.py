@@ -3,7 +3,6 @@ before, followup.due once per due follow-up; however many beats, tasks, workers 
 restarts race for them. Time is frozen with time-machine; the real Celery worker
 gets that moment as the task argument (beat sends none and uses the clock)."""
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,8 +10,8 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from jobelix.celery import app as celery_app
 from realtime.models import Event
+from tests import support
 from tracker import services, tasks
 from tracker.models import InterviewReminder
 
@@ -31,22 +30,7 @@ def reminders(user):
     return list(Event.objects.filter(user=user, type="interview.reminder").order_by("id").values_list("data", flat=True))
 
 
-def wait_until_idle(worker, timeout=30):
-    """Wait until the worker has no task running or reserved (results are not kept)."""
-    deadline = time.monotonic() + timeout
-    inspector = celery_app.control.inspect(destination=[worker.node], timeout=1)
-    quiet_since = None
-    while time.monotonic() < deadline:
-        active, reserved = inspector.active() or {}, inspector.reserved() or {}
-        busy = any(active.values()) or any(reserved.values()) or not active
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.0:
-            return
-        time.sleep(0.2)
-    raise AssertionError("worker still busy")
+wait_until_idle = support.wait_until_idle
 
 
 def race(moment, worker, copies=4, local=3):
