@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
 from realtime import publish
+from realtime.models import Event
 from sessions_app import events
 from sessions_app.models import STAT_FIELDS, BotSession
 
@@ -106,7 +107,11 @@ def start_session(user, bot_version: str, platform: str, token=None) -> BotSessi
 
 def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, Any] | None,
                      stats: dict[str, int]) -> BotSession:
-    """Store the bot's activity and stats; the first heartbeat moves `starting` to `running`."""
+    """Store the bot's activity and stats; the first heartbeat moves `starting` to `running`.
+
+    The row is updated every time; the event is coalesced (see `_coalesce`) for a bot
+    repeating itself faster than every BOT_HEARTBEAT_COALESCE_SECONDS.
+    """
     with transaction.atomic():
         session = _lock_user_session(user, session_id)
         if session.status == Status.STOPPED:
@@ -114,17 +119,46 @@ def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, A
         if not session.is_active:
             raise SessionOver(f"The session is already {session.status}.", session.status)
         _check_stats(session, stats)
+        changed = session.status != Status.RUNNING or session.current_activity != activity
+        now = timezone.now()
         session.status = Status.RUNNING
         session.current_activity = activity
         session.activity_details = details
         for name in STAT_FIELDS:
             setattr(session, name, stats[name])
-        session.last_heartbeat_at = timezone.now()
+        session.last_heartbeat_at = now
         session.save(update_fields=[
             "status", "current_activity", "activity_details", *STAT_FIELDS, "last_heartbeat_at", "updated_at",
         ])
-        _publish(session)
+        if not _coalesce(session, changed, now):
+            _publish(session)
     return session
+
+
+def _coalesce(session: BotSession, changed: bool, now: datetime) -> bool:
+    """True when this heartbeat publishes no event of its own (issue 12: heartbeat floods).
+
+    A heartbeat that changes the session's status or activity is always published. One
+    that changes neither (a repeat: new stats or details at most) is published unless
+    the session's latest event is itself such a repeat, stored less than
+    BOT_HEARTBEAT_COALESCE_SECONDS ago. So a bot repeating itself gets one event for
+    the first repeat, then at most one every 2 s, however fast it sends; what the
+    skipped ones carried is in the row (the status API) and in the next event. The
+    first repeat goes out at once because a bot may well report the same step twice in
+    a row (the spec's own examples do) and dashboards should see both.
+    """
+    window = settings.BOT_HEARTBEAT_COALESCE_SECONDS
+    if changed or window <= 0:
+        return False
+    latest_two = list(
+        Event.objects.filter(user_id=session.user_id, channel="bot", type=events.SESSION_UPDATED,
+                             data__session_id=str(session.pk))
+        .order_by("-id").values_list("created_at", "data__status", "data__current_activity")[:2]
+    )
+    if len(latest_two) < 2:
+        return False
+    (latest_at, *latest_state), (_, *previous_state) = latest_two
+    return latest_state == previous_state and latest_at > now - timedelta(seconds=window)
 
 
 def complete_session(user, session_id: UUID, success: bool, error_message: str | None,

@@ -5,7 +5,8 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
+
+from core.linear_html import LinearHTMLParser
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ _BLOCK_TAGS = frozenset(
 _HIDDEN_TAGS = frozenset(["script", "style", "noscript", "template", "head", "title", "svg"])
 
 
-class _TextExtractor(HTMLParser):
+class _TextExtractor(LinearHTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -86,7 +87,7 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    if "<" not in value and re.search(r"&lt;\s*/?\s*[a-zA-Z]", value):
+    if "<" not in value and re.search(r"&lt;\s*+/?\s*+[a-zA-Z]", value):
         value = html.unescape(value)
     parser = _TextExtractor()
     parser.feed(value)
