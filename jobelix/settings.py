@@ -353,8 +353,10 @@ CELERY_BEAT_SCHEDULE["core-redispatch-pending"] = {"task": "core.redispatch_pend
 # A scrape run still pending (never claimed by a worker) this long, or whose task never
 # reached the broker, no longer blocks the next Start.
 SCRAPING_PENDING_STALE_SECONDS = env_int("SCRAPING_PENDING_STALE_SECONDS", 300)
-# Heartbeats: at most one bot.session_updated per session in this many seconds (a change of
-# status or activity is always published); the row is updated every time.
+# Heartbeats (sessions_app.services._coalesce): a change of status or activity is always
+# published; after BOT_HEARTBEAT_BURST repeats in a row, a repeat is published at most once
+# every BOT_HEARTBEAT_COALESCE_SECONDS (0: every heartbeat). The row takes every heartbeat.
 BOT_HEARTBEAT_COALESCE_SECONDS = float(env("BOT_HEARTBEAT_COALESCE_SECONDS") or 2.0)
+BOT_HEARTBEAT_BURST = env_int("BOT_HEARTBEAT_BURST", 3)
 # /health: events stored in the last minute, and the rate above which it warns.
 HEALTH_EVENTS_PER_MINUTE_WARN = env_int("HEALTH_EVENTS_PER_MINUTE_WARN", 6000)

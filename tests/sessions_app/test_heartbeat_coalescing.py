@@ -2,8 +2,9 @@
 
 The rule (sessions_app.services._coalesce): a heartbeat that changes the session's
 status or activity is always published; a repeat (same status and activity, new stats
-or details at most) is published unless the session's latest event is itself a repeat
-less than BOT_HEARTBEAT_COALESCE_SECONDS (2 s) old. The row takes every heartbeat.
+or details at most) is published while fewer than BOT_HEARTBEAT_BURST (3) repeats in a
+row were published since the last change, then only when the latest event is
+BOT_HEARTBEAT_COALESCE_SECONDS (2 s) old. The row takes every heartbeat.
 """
 from datetime import timedelta
 
@@ -35,24 +36,23 @@ def test_repeats_inside_the_window_are_folded_and_changes_always_go_out(user):
             return services.record_heartbeat(user, session.id, activity, {"found": found}, {**ZERO, "jobs_found": found})
 
         beat(0.1, "searching_jobs", 1)  # starting -> running: published
-        beat(0.2, "searching_jobs", 2)  # the first repeat: published
-        for n in range(3, 9):
-            beat(0.2 + n / 10, "searching_jobs", n)  # more repeats within 2 s of it: folded in
+        for n in (2, 3, 4):
+            beat(n / 10, "searching_jobs", n)  # three repeats in a row: published at once
+        for n in range(5, 10):
+            beat(n / 10, "searching_jobs", n)  # more within 2 s of the last event: folded in
         stored = BotSession.objects.get(pk=session.id)
-        assert (stored.jobs_found, stored.activity_details) == (8, {"found": 8})  # the row took every one
-        beat(1.0, "applying_jobs", 9)  # a new activity: published, even inside the window
-        beat(1.1, "applying_jobs", 10)  # the first repeat after a change: published
-        beat(1.2, "applying_jobs", 11)  # folded
-        beat(3.0, "applying_jobs", 12)  # folded: the last published repeat (at 1.1) is 1.9 s old
-        beat(3.2, "applying_jobs", 13)  # 2.1 s later: published
-        beat(3.3, "applying_jobs", 14)  # folded
+        assert (stored.jobs_found, stored.activity_details) == (9, {"found": 9})  # the row took every one
+        beat(1.0, "applying_jobs", 10)  # a new activity: published, even inside the window
+        for n in (11, 12, 13):
+            beat(n / 10, "applying_jobs", n)  # a new burst after a change
+        beat(1.4, "applying_jobs", 14)  # folded
+        beat(3.2, "applying_jobs", 15)  # folded: the latest event (at 1.3) is 1.9 s old
+        beat(3.4, "applying_jobs", 16)  # 2.1 s: published
+        beat(3.5, "applying_jobs", 17)  # folded
         services.complete_session(user, session.id, True, None, None)  # a status change: published
 
-    assert published(session.id) == [
-        ("starting", "", 0), ("running", "searching_jobs", 1), ("running", "searching_jobs", 2),
-        ("running", "applying_jobs", 9), ("running", "applying_jobs", 10), ("running", "applying_jobs", 13),
-        ("completed", "applying_jobs", 14),
-    ]
+    assert published(session.id) == [("starting", "", 0)] + [("running", "searching_jobs", n) for n in (1, 2, 3, 4)] + [
+        ("running", "applying_jobs", n) for n in (10, 11, 12, 13, 16)] + [("completed", "applying_jobs", 17)]
 
 
 @pytest.mark.django_db
@@ -81,6 +81,6 @@ def test_a_flood_over_http_is_answered_alike_and_stored_but_not_published_each(u
     assert all(a.json() == {"success": True, "session_id": session_id, "status": "running"} for a in answers)
     stored = BotSession.objects.get(pk=session_id)
     assert (stored.jobs_found, stored.activity_details) == (20, {"n": 20})
-    assert published(session_id) == [("starting", "", 0), ("running", "applying_jobs", 1), ("running", "applying_jobs", 2)]
+    assert published(session_id) == [("starting", "", 0)] + [("running", "applying_jobs", n) for n in (1, 2, 3, 4)]
     status = requests.get(base + "status", headers={"Authorization": f"Bearer {raw}"}, timeout=10).json()
     assert status["current_session"]["jobs_found"] == 20  # what the folded ones carried is there
