@@ -54,7 +54,7 @@ def record_dispatch(task: Task, *args: Any, **options: Any) -> Callable[[], bool
 def _send(intent_id: int, task: Task, args: list[Any], options: dict[str, Any]) -> bool:
     """Hand one intent to the broker; never raises (the row stays for the beat task)."""
     try:
-        task.apply_async(args=args, **options)
+        task.apply_async(args=tuple(args), **options)
     except Exception as exc:  # broker down or unreachable: the beat task sends it later
         logger.warning("could not queue %s%s (intent #%s kept for a retry): %s",
                        task.name, tuple(args), intent_id, exc)

@@ -7,18 +7,22 @@ the page for every tag that never closed, and a page full of "Go" compared every
 mention with every other one. For each adversarial input, ten times the input may
 take at most MAX_RATIO times as long (linear: about 10x; quadratic: about 100x).
 
-Timing on a busy machine: the two sizes are timed alternately, each measurement
-repeats the call until it lasts long enough to be measured, the garbage collector is
-off while timing, and the ratio compares the medians of three measurements.
-Sizes: 10 kB -> 100 kB for HTML; job text goes through the whole analysis, whose
-skill matching costs a few microseconds a character, so it uses 5 kB -> 50 kB (and
-1 kB -> 10 kB for a page of skill mentions) to keep the file well under 10 s.
+Timing on a busy machine (time.perf_counter): the two sizes are timed alternately,
+each measurement repeats the call until it lasts long enough to be measured, the
+garbage collector is off while timing, and the ratio is the median of three rounds.
+A ratio over the limit is measured once more before the test fails: another
+process taking the CPU during one round can push a linear reader past 20x once,
+not twice; a quadratic one is 40-100x every time.
+Sizes: 10 kB -> 100 kB for nested tags; 20 kB -> 200 kB for the HTML readers whose
+work is a few C-level scans (at 10 kB those fit in the CPU cache and 100 kB does not,
+which alone moves the ratio); job text goes through the whole analysis, whose skill
+matching costs microseconds a character, so it uses 5 kB -> 50 kB (1 kB -> 10 kB for a
+page of skill mentions) to keep the file under 10 s.
 """
 from __future__ import annotations
 
 import gc
 import json
-import statistics
 import time
 from collections.abc import Callable
 
@@ -31,7 +35,7 @@ from tracker.analysis.extraction import detect_work_mode, parse_experience
 from tracker.analysis.text import segment, to_plain_text
 
 MAX_RATIO = 20
-MEASURE_SECONDS = 0.02  # one measurement repeats the call at least this long
+MEASURE_SECONDS = 0.03  # one measurement repeats the call at least this long
 
 
 def rep(unit: str, size: int) -> str:
@@ -73,15 +77,15 @@ CASES: list[tuple[str, Callable[[str], None], Callable[[int], str], int]] = [
     ("skill mentions in one clause", analyse, lambda n: rep("Go, R, C ", n), 1_000),
     # scraped HTML (scraping.sources)
     ("deeply nested tags", html_to_text, lambda n: rep("<div><ul><li>", n), 10_000),
-    ("tags that never close", html_to_text, lambda n: rep("<ax", n), 10_000),
-    ("attributes that never close", html_to_text, lambda n: "<p>x</p>" + rep('<a b="', n), 10_000),
-    ("comments that never close", html_to_text, lambda n: "<p>x</p>" + rep("<!--", n), 10_000),
-    ("end-tag openers", html_to_text, lambda n: "<p>x</p>" + rep("</", n), 10_000),
-    ("escaped markup, then spaces", html_to_text, lambda n: "&lt;" + rep(" ", n) + "&gt;", 10_000),
-    ("career page: tags that never close", career_page, lambda n: rep("<ax", n), 10_000),
-    ("career page: script openers", career_page, lambda n: rep("<script>", n), 10_000),
+    ("tags that never close", html_to_text, lambda n: rep("<ax", n), 20_000),
+    ("attributes that never close", html_to_text, lambda n: "<p>x</p>" + rep('<a b="', n), 20_000),
+    ("comments that never close", html_to_text, lambda n: "<p>x</p>" + rep("<!--", n), 20_000),
+    ("end-tag openers", html_to_text, lambda n: "<p>x</p>" + rep("</", n), 20_000),
+    ("escaped markup, then spaces", html_to_text, lambda n: "&lt;" + rep(" ", n) + "&gt;", 20_000),
+    ("career page: tags that never close", career_page, lambda n: rep("<ax", n), 20_000),
+    ("career page: script openers", career_page, lambda n: rep("<script>", n), 20_000),
     ("career page: deeply nested tags", career_page, lambda n: rep("<div>", n), 10_000),
-    ("JSON-LD description: spaces", ld_description, lambda n: rep(" ", n) + "x", 10_000),
+    ("JSON-LD description: spaces", ld_description, lambda n: rep(" ", n) + "x", 20_000),
 ]
 
 
@@ -95,25 +99,50 @@ def seconds_per_call(fn: Callable[[str], None], text: str) -> float:
             return elapsed / calls
 
 
+def median_ratio(fn: Callable[[str], None], short: str, long: str) -> tuple[float, float, float]:
+    """(median of three rounds' large/small ratio, seconds per short call, per long call)."""
+    rounds = []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            small, large = seconds_per_call(fn, short), seconds_per_call(fn, long)
+            rounds.append((large / small, small, large))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return sorted(rounds)[1]
+
+
 @pytest.mark.parametrize("name, fn, make, small", CASES, ids=[case[0] for case in CASES])
 def test_ten_times_the_input_takes_at_most_twenty_times_as_long(name, fn, make, small):
     short, long = make(small), make(small * 10)
     fn(short)  # warm up: the taxonomy and regexes are compiled once
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        small_times, large_times = [], []
-        for _ in range(3):
-            small_times.append(seconds_per_call(fn, short))
-            large_times.append(seconds_per_call(fn, long))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    ratio = statistics.median(large_times) / statistics.median(small_times)
+    ratio, small_time, large_time = median_ratio(fn, short, long)
+    if ratio > MAX_RATIO:  # once more: a linear reader is not over the limit twice
+        ratio, small_time, large_time = median_ratio(fn, short, long)
     assert ratio <= MAX_RATIO, (
         f"{name}: {len(long)} chars took {ratio:.0f}x the time of {len(short)} "
-        f"({statistics.median(large_times) * 1000:.1f} ms vs {statistics.median(small_times) * 1000:.2f} ms)"
+        f"({large_time * 1000:.1f} ms vs {small_time * 1000:.2f} ms)"
     )
+
+
+@pytest.mark.django_db
+def test_an_analysis_past_its_time_budget_fails_the_job(user):
+    """The soft time limit works in the threads pool too: the analysis checks its own clock."""
+    from django.test import override_settings
+
+    from tracker import services, tasks
+
+    job, _ = services.create_job(user, company="Acme", job_title="Backend Engineer",
+                                 job_description=rep("Python, Go and SQL. ", 50_000))
+    with override_settings(TRACKER_ANALYSIS_SOFT_TIME_LIMIT=1e-9):
+        tasks.analyze_job(job.pk)  # the task body, as the worker runs it
+    job.refresh_from_db()
+    assert (job.analysis_status, job.analysis_error) == ("failed", "The analysis took too long and was stopped.")
+    tasks.analyze_job(job.pk)  # with the normal budget it goes through
+    job.refresh_from_db()
+    assert job.analysis_status == "analyzed"
 
 
 def test_the_inputs_still_read_as_before():
