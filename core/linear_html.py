@@ -11,9 +11,9 @@ character is looked at a bounded number of times.
 The interface is the part of ``html.parser.HTMLParser`` our text extractors use:
 ``feed()``/``close()`` and the ``handle_starttag`` (lower-case name, attribute values
 unescaped), ``handle_endtag``, ``handle_startendtag`` and ``handle_data`` callbacks.
-Differences, all on broken markup: the document is parsed at ``close()``; a tag whose
-quoted attribute value never closes swallows the rest of the document (as in
-browsers); a ``<`` with no ``>`` anywhere after it starts plain text; with
+Differences, all on broken markup: the document is parsed at ``close()``; a comment, or
+a tag whose quoted attribute value, never closes swallows the rest of the document (as
+in browsers); a ``<`` with no ``>`` anywhere after it starts plain text; with
 ``convert_charrefs=False`` entities stay in the data as written. Pure Python, no Django.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["LinearHTMLParser"]
 _TAG_NAME = re.compile(r"[a-zA-Z][^\t\n\r\f />\x00]*")
 _SKIP = re.compile(r"[\s/]*")  # between attributes (a stray '/' is ignored, as html.parser does)
 _SPACE = re.compile(r"\s*")
-_ATTR_NAME = re.compile(r"[^\s/>=]+|=[^\s/>=]*")
+_ATTR_NAME = re.compile(r"=?[^\s/>=]*")  # at a non-space, non-'/', non-'>': at least one character
 _BARE_VALUE = re.compile(r"[^\s>]*")
 _RAW_TEXT = frozenset({"script", "style"})
 
@@ -140,22 +140,18 @@ class LinearHTMLParser:
         return gt + 1  # <!doctype …>, <?xml …?> and other declarations: dropped
 
     def _start_tag(self, text: str, i: int, finder: _Finder) -> int:
-        name_match = _TAG_NAME.match(text, i + 1)
-        assert name_match is not None  # _markup checked the letter
-        tag = name_match.group().lower()
+        name_end = _skip(_TAG_NAME, text, i + 1)  # _markup saw the letter it starts with
+        tag = text[i + 1:name_end].lower()
         attrs: list[tuple[str, str | None]] = []
-        pos, n = name_match.end(), len(text)
+        pos, n = name_end, len(text)
         while True:
             pos = _skip(_SKIP, text, pos)
             if pos >= n:
                 return n  # the tag never ends: dropped with the rest
             if text[pos] == ">":
                 break
-            attr = _ATTR_NAME.match(text, pos)
-            if attr is None:  # cannot happen ([\s/>] were skipped); advance anyway
-                pos += 1
-                continue
-            key, pos = attr.group().lower(), attr.end()
+            key_end = _skip(_ATTR_NAME, text, pos)
+            key, pos = text[pos:key_end].lower(), key_end
             value: str | None = None
             eq = _skip(_SPACE, text, pos)
             if eq < n and text[eq] == "=":
@@ -172,7 +168,7 @@ class LinearHTMLParser:
                 value = html.unescape(value) if "&" in value else value
             attrs.append((key, value))
         end = pos + 1
-        if pos > name_match.end() and text[pos - 1] == "/":
+        if pos > name_end and text[pos - 1] == "/":
             self.handle_startendtag(tag, attrs)
             return end
         self.handle_starttag(tag, attrs)
