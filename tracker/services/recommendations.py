@@ -132,6 +132,7 @@ def recompute_recommendations(user) -> dict[str, Any] | None:
         removed = [k for k in existing if k not in wanted]
         changed = [k for k in wanted if k in existing and (existing[k].score != wanted[k].score
                                                            or existing[k].job_title != wanted[k].job_title)]
+        _lock_targets([wanted[k] for k in new_keys])
         if removed:
             Recommendation.objects.filter(pk__in=[existing[k].pk for k in removed]).delete()
         for key in changed:
@@ -154,6 +155,23 @@ def recompute_recommendations(user) -> dict[str, Any] | None:
             publish(user, "recommendations", events.RECOMMENDATIONS_UPDATED, data)
             return data
     return None
+
+
+def _lock_targets(candidates: list[_Candidate]) -> None:
+    """Lock the jobs and postings new recommendations point at, as their foreign-key checks will.
+
+    PostgreSQL runs those checks at commit, after publish() took the event-order lock;
+    analyze_job holds its job row (FOR UPDATE) and then waits for that lock: the two
+    deadlocked when a job was analysed while its owner's recommendations were recomputed.
+    Taken here, the row locks come first, in analyze_job's order (row, then events).
+    """
+    from scraping.models import JobPosting
+
+    for model, ids in ((Job, [c.job_id for c in candidates if c.job_id]),
+                       (JobPosting, [c.posting_id for c in candidates if c.posting_id])):
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = ANY(%s) FOR KEY SHARE", [ids])
 
 
 def users_to_recommend_for():
