@@ -61,7 +61,8 @@ def event_rate() -> dict:
 
     try:
         since = timezone.now() - timedelta(minutes=1)
-        first = Event.objects.filter(created_at__gte=since).order_by("created_at").values_list("id", flat=True).first()
+        first = (Event.objects.filter(created_at__gte=since).order_by("created_at", "id")
+                 .values_list("id", flat=True).first())
         newest = Event.objects.order_by("-id").values_list("id", flat=True).first()
     except Exception as exc:  # the database is down: the postgres check says so
         return {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
