@@ -173,7 +173,8 @@ async def main(args):
     medians: dict[tuple[str, int], float] = {}
     for target_name in args.targets.split(","):
         if target_name == "jobelix":
-            server = start_daphne("daphne-latency")
+            # Each heartbeat is timed to its event: no coalescing of repeats (docs/security.md).
+            server = start_daphne("daphne-latency", BOT_HEARTBEAT_COALESCE_SECONDS="0")
             target = JobelixTarget(server)
         elif target_name == "peer":
             server = start_peer("peer-latency")

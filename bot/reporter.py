@@ -30,6 +30,9 @@ STAT_KEYS = ("jobs_found", "jobs_applied", "jobs_failed", "credits_used")
 STATUS_RETRY = Retry(retries=1, backoff=0.5)
 # The periodic heartbeat tries again next interval: no retry inside one.
 NO_RETRY = Retry(retries=0)
+# `complete` is the run's last word and nothing comes after it to carry the news: a few tries
+# with backoff (0.5, 1, 2, 4 s: at most 7.5 s of waiting, plus each try's timeout), then give up.
+COMPLETE_RETRY = Retry(retries=4, backoff=0.5, max_backoff=4.0)
 
 START_PATH = "/api/autoapply/bot/start"
 HEARTBEAT_PATH = "/api/autoapply/bot/heartbeat"
@@ -172,9 +175,10 @@ class StatusReporter:
         """Close the session as completed/failed (``stopped`` if the user stopped it).
 
         Also stops the periodic heartbeat thread. True when the server accepted it.
-        Retried once on a blip: the server refuses a second completion (409), so
-        a retry can never finish a session twice; a 409 on the retry means the
-        first attempt got through and only its answer was lost.
+        Retried up to four times with backoff (COMPLETE_RETRY) on a blip (no answer,
+        429, 5xx); never raises. The server refuses a second completion (409), so a
+        retry can never finish a session twice; a 409 on a retry means an earlier
+        attempt got through and only its answer was lost.
         """
         self.stop_periodic_heartbeat()
         try:
@@ -187,7 +191,7 @@ class StatusReporter:
                     "success": bool(success),
                     "error_message": error_message,
                     "final_stats": dict(self.stats),
-                }, idempotent=True)
+                }, idempotent=True, retry=COMPLETE_RETRY)
                 if not result.ok and not (result.status == 409 and result.attempts > 1):
                     return self._failed("complete", result)
                 self.finished = True

@@ -1,10 +1,12 @@
-"""Liveness of the three parts Jobelix needs: PostgreSQL, Redis, a Celery worker."""
+"""Liveness of the three parts Jobelix needs: PostgreSQL, Redis, a Celery worker; and the event rate."""
 import time
+from datetime import timedelta
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
+from django.utils import timezone
 
 from core.loopback import is_loopback_host
 
@@ -62,3 +64,23 @@ def shows_details(request: HttpRequest) -> bool:
         return bool(user.is_authenticated and user.is_staff)
     except DatabaseError:  # PostgreSQL down: the session cannot be read, so no details
         return False
+def event_rate() -> dict:
+    """Events stored in the last minute, and a warning above HEALTH_EVENTS_PER_MINUTE_WARN.
+
+    A flood (heartbeats, scrapes, a bug publishing in a loop) shows here before the event
+    log and every socket feel it. Two index lookups whatever the volume: the first id
+    stored in the window and the newest id (ids come from one sequence, so their span
+    is the count; a rolled-back insert may add one). A warning never makes /health fail.
+    """
+    from realtime.models import Event
+
+    try:
+        since = timezone.now() - timedelta(minutes=1)
+        first = (Event.objects.filter(created_at__gte=since).order_by("created_at", "id")
+                 .values_list("id", flat=True).first())
+        newest = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    except Exception as exc:  # the database is down: the postgres check says so
+        return {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    per_minute = newest - first + 1 if first is not None and newest is not None else 0
+    limit = settings.HEALTH_EVENTS_PER_MINUTE_WARN
+    return {"status": "warning" if per_minute > limit else "ok", "per_minute": per_minute, "warn_above": limit}

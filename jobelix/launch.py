@@ -58,7 +58,8 @@ def processes(port: int) -> dict[str, list[str]]:
     procs = {
         "web": [PYTHON, "-m", "daphne", "-b", os.environ.get("HOST", "127.0.0.1"), "-p", str(port),
                 "jobelix.asgi:application"],
-        "worker": celery + ["worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4"],
+        "worker": celery + ["worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
+                            "-Q", "celery,analysis"],
         "beat": celery + ["beat", "--loglevel", "INFO",
                           "--schedule", str(DATA_DIR / "celerybeat-schedule")],
     }

@@ -372,3 +372,39 @@ AXES_LOCKOUT_CALLABLE = "accounts.logins.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.logins.client_address"
 # Behind N reverse proxies the client's address is read from X-Forwarded-For (0: REMOTE_ADDR).
 LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0)
+# --- security: work queues, dispatch --- (docs/security.md)
+# Job analysis runs on its own Celery queue, so a flood of big postings cannot hold up
+# scraping, submissions or reminders. Both queues are declared, so a worker started without
+# -Q reads both; `make run` names them (-Q celery,analysis), and a deployment may give
+# `analysis` workers of its own.
+from kombu import Queue  # noqa: E402
+
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("analysis"))  # "celery": the default queue
+CELERY_TASK_ROUTES = {
+    "tracker.analyze_job": {"queue": "analysis"},
+    "tracker.recompute_recommendations_for_user": {"queue": "analysis"},
+    "tracker.recompute_recommendations_for_all_users": {"queue": "analysis"},
+}
+# Seconds an analysis task may run: Celery's soft time limit (prefork workers) and the
+# analysis' own clock (tracker/analysis/budget.py, which also works in the threads pool).
+TRACKER_ANALYSIS_SOFT_TIME_LIMIT = env_int("TRACKER_ANALYSIS_SOFT_TIME_LIMIT", 60)
+TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT = env_int("TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT", 600)
+# A user's refresh while one is queued or running queues nothing; the mark (in Redis) lasts
+# at most this long, so a refresh lost with its worker frees it.
+TRACKER_REFRESH_DEDUPE_SECONDS = env_int("TRACKER_REFRESH_DEDUPE_SECONDS", TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT + 300)
+# Work to start after a commit (core/dispatch.py): sent again by the beat task when still
+# unsent this many seconds later; sent intents are forgotten (unsent ones given up) after
+# DISPATCH_KEEP_HOURS.
+DISPATCH_RETRY_AFTER_SECONDS = env_int("DISPATCH_RETRY_AFTER_SECONDS", 30)
+DISPATCH_KEEP_HOURS = env_int("DISPATCH_KEEP_HOURS", 24)
+CELERY_BEAT_SCHEDULE["core-redispatch-pending"] = {"task": "core.redispatch_pending", "schedule": 60.0}
+# A scrape run still pending (never claimed by a worker) this long, or whose task never
+# reached the broker, no longer blocks the next Start.
+SCRAPING_PENDING_STALE_SECONDS = env_int("SCRAPING_PENDING_STALE_SECONDS", 300)
+# Heartbeats (sessions_app.services._coalesce): a change of status or activity is always
+# published; after BOT_HEARTBEAT_BURST repeats in a row, a repeat is published at most once
+# every BOT_HEARTBEAT_COALESCE_SECONDS (0: every heartbeat). The row takes every heartbeat.
+BOT_HEARTBEAT_COALESCE_SECONDS = float(env("BOT_HEARTBEAT_COALESCE_SECONDS") or 2.0)
+BOT_HEARTBEAT_BURST = env_int("BOT_HEARTBEAT_BURST", 3)
+# /health: events stored in the last minute, and the rate above which it warns.
+HEALTH_EVENTS_PER_MINUTE_WARN = env_int("HEALTH_EVENTS_PER_MINUTE_WARN", 6000)

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jobelix.health import check_all, shows_details
+from jobelix.health import check_all, event_rate, shows_details
 
 
 def home(request):
@@ -20,7 +20,9 @@ def health(request):
     checks = check_all()
     failing = [name for name, check in checks.items() if check["status"] != "ok"]
     body = {"status": "ok" if not failing else "degraded", "checks": checks, "failing": failing}
-    if not shows_details(request):
+    if shows_details(request):
+        body["events"] = event_rate()  # a warning of its own: it never fails the check
+    else:
         del body["checks"]
     return JsonResponse(body, status=200 if not failing else 503)
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.dispatch import dispatch_on_commit, failed_to_send
 from core.errors import ApplicationError, Conflict
 from core.wire import iso
 from realtime import publish
@@ -101,6 +102,9 @@ def start_run(user, company_ids: list[int] | None = None) -> ScrapeRun:
         if active is not None and _is_abandoned(active):
             _finish(active, Status.FAILED, stage="Worker lost", error="The worker running this scrape stopped answering.")
             active = None
+        if active is not None and _never_started(active):
+            _finish(active, Status.FAILED, stage="Never started", error="No worker picked this scrape up.")
+            active = None
         if active is not None:
             raise ScrapeAlreadyRunning(active)
         companies = _chosen_companies(company_ids)
@@ -113,17 +117,31 @@ def start_run(user, company_ids: list[int] | None = None) -> ScrapeRun:
         )
         CompanyScrape.objects.bulk_create([CompanyScrape(run=run, company=c) for c in companies])
         _publish_run(run)
-        transaction.on_commit(lambda: _dispatch(run))
+        _dispatch(run)
     return run
 
 
 def _dispatch(run: ScrapeRun) -> None:
+    """Send the run's task once the start commits (kept and sent later if the broker is down: core.dispatch)."""
     from scraping.tasks import run_scrape  # tasks import this module
 
     options: dict[str, Any] = {"task_id": run.celery_task_id}
     if settings.SCRAPING_QUEUE:
         options["queue"] = settings.SCRAPING_QUEUE
-    run_scrape.apply_async(args=(run.pk,), **options)
+    dispatch_on_commit(run_scrape, run.pk, **options)
+
+
+def _never_started(run: ScrapeRun) -> bool:
+    """A pending run that must not block the next Start: sending its task failed (the broker
+    was down at commit) and it was not sent since, or no worker claimed it for
+    SCRAPING_PENDING_STALE_SECONDS. Should its task arrive later, claim_run ignores it."""
+    from scraping.tasks import run_scrape
+
+    if run.status != Status.PENDING:
+        return False
+    if timezone.now() - run.created_at > timedelta(seconds=settings.SCRAPING_PENDING_STALE_SECONDS):
+        return True
+    return failed_to_send(run_scrape, run.pk)
 
 
 def _chosen_companies(company_ids: Iterable[int] | None) -> list[Company]:
@@ -289,18 +307,16 @@ def finish_run(run_id: int, status: str, error: str = "") -> ScrapeRun | None:
         stage = stages[status]
         _finish(run, status, stage=stage, error=error)
         if run.jobs_found:
-            transaction.on_commit(_recompute_recommendations)
+            _recompute_recommendations()
     return run
 
 
 def _recompute_recommendations() -> None:
-    """New or changed postings change every user's best matches (tracker recomputes them)."""
+    """New or changed postings change every user's best matches (tracker recomputes them once
+    this commits; kept and sent later if the broker is down: core.dispatch)."""
     from tracker.tasks import recompute_recommendations_for_all_users  # imported late: tracker loads its analysis
 
-    try:
-        recompute_recommendations_for_all_users.delay()
-    except Exception as exc:  # the broker is down: the next run or a manual refresh catches up
-        logger.warning("could not queue the recommendations refresh: %s", exc)
+    dispatch_on_commit(recompute_recommendations_for_all_users)
 
 
 def _finish(run: ScrapeRun, status: str, *, stage: str, error: str) -> None:

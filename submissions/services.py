@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from core.dispatch import record_dispatch
 from core.errors import ApplicationError, Conflict, NotFound
 from core.wire import iso
 from realtime import publish
@@ -246,10 +247,12 @@ def target_name(posting: JobPosting) -> str:
 
 
 def start_job(job: SubmissionJob) -> None:
-    """Queue the apply worker once the job is committed."""
+    """Queue the apply worker once the job is committed (kept and sent later if the broker is
+    down then: core.dispatch)."""
     from submissions.tasks import process_submission_job  # tasks -> worker -> services: import on use
 
-    transaction.on_commit(lambda: process_submission_job.delay(str(job.pk)))
+    send = record_dispatch(process_submission_job, str(job.pk))
+    transaction.on_commit(lambda: send())
 
 
 def retry_failed_submissions(job_ids: Iterable[Any]) -> int:

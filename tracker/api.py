@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
-from tracker import selectors, services, tasks
+from tracker import selectors, services
 from tracker.ics import interview_ics
 from tracker.serializers import (
     ApplicationCreateSerializer,
@@ -331,5 +331,5 @@ class RecommendationRefreshView(APIView):
 
     @extend_schema(request=None, responses={202: inline_serializer("Queued", {"queued": serializers.BooleanField()})})
     def post(self, request):
-        tasks.recompute_recommendations_for_user.delay(request.user.id)
+        services.request_recommendations_refresh(request.user.id)  # one at a time: a second one is folded in
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

@@ -9,31 +9,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 
 from jobelix.celery import app
 from tracker import services
+from tracker.analysis import time_budget
+
+# The analysis tasks run on the `analysis` queue (CELERY_TASK_ROUTES) with a soft time limit:
+# Celery's (prefork workers) and the analysis' own clock (any pool; tracker/analysis/budget.py).
 
 
-@app.task(name="tracker.analyze_job")
+@app.task(name="tracker.analyze_job", soft_time_limit=settings.TRACKER_ANALYSIS_SOFT_TIME_LIMIT)
 def analyze_job(job_id: int) -> None:
-    services.analyze_job(job_id)
+    """Past its time budget the job is marked failed ("took too long"), not left analysing."""
+    with time_budget(settings.TRACKER_ANALYSIS_SOFT_TIME_LIMIT):
+        services.analyze_job(job_id)
 
 
-@app.task(name="tracker.recompute_recommendations_for_user")
-def recompute_recommendations_for_user(user_id: int) -> None:
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is not None:
-        services.refresh_posting_analyses()
-        services.recompute_recommendations(user)
+@app.task(name="tracker.recompute_recommendations_for_user",
+          soft_time_limit=settings.TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT)
+def recompute_recommendations_for_user(user_id: int, requested: bool = False) -> None:
+    """`requested`: queued by the user's refresh, whose "one at a time" mark this clears when done."""
+    try:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is not None:
+            with time_budget(settings.TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT):
+                services.refresh_posting_analyses()
+                services.recompute_recommendations(user)
+    finally:
+        if requested:
+            services.recommendations_refresh_done(user_id)
 
 
-@app.task(name="tracker.recompute_recommendations_for_all_users")
+@app.task(name="tracker.recompute_recommendations_for_all_users",
+          soft_time_limit=settings.TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT)
 def recompute_recommendations_for_all_users(posting_ids: Iterable[int] | None = None) -> int:
     """Call after a scrape run: reads new/changed postings once, then recomputes
     every user's recommendations (one task per user)."""
-    services.refresh_posting_analyses(posting_ids)
+    with time_budget(settings.TRACKER_RECOMMENDATIONS_SOFT_TIME_LIMIT):
+        services.refresh_posting_analyses(posting_ids)
     user_ids = list(services.users_to_recommend_for().values_list("pk", flat=True))
     for user_id in user_ids:
         recompute_recommendations_for_user.delay(user_id)

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 
+from core.linear_html import LinearHTMLParser
 from core.urls import safe_http_url, strip_controls
 
 _TEXT_FIELDS = ("external_id", "title", "location", "department", "description")
@@ -105,7 +105,7 @@ _BLOCK_TAGS = frozenset(
 _HIDDEN_TAGS = frozenset(["script", "style", "noscript", "template", "head", "title", "svg"])
 
 
-class _TextExtractor(HTMLParser):
+class _TextExtractor(LinearHTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -156,7 +156,7 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    if "<" not in value and re.search(r"&lt;\s*/?\s*[a-zA-Z]", value):
+    if "<" not in value and re.search(r"&lt;\s*+/?\s*+[a-zA-Z]", value):
         value = html.unescape(value)
     parser = _TextExtractor()
     parser.feed(value)

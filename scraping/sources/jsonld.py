@@ -12,11 +12,11 @@ import asyncio
 import hashlib
 import json
 import re
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
+from core.linear_html import LinearHTMLParser
 from core.urls import safe_http_url, strip_controls
 
 from .base import (
@@ -43,7 +43,7 @@ SOURCE = "jsonld"
 _MAX_DEPTH = 12
 
 
-class _LdScripts(HTMLParser):
+class _LdScripts(LinearHTMLParser):
     """Collects the text of every <script type="application/ld+json">."""
 
     def __init__(self):

@@ -1,5 +1,5 @@
 """Posting descriptions kept with their structure: a strict allow-list HTML sanitiser
-(stdlib html.parser, no regex on HTML, linear time) and plain/Markdown text to the same HTML.
+(core.linear_html, no regex on HTML, linear time) and plain/Markdown text to the same HTML.
 
 Only p, ul, ol, li, h2-h4, strong, em, br and a[href] (http(s) only, through
 core.urls.safe_http_url) survive; other tags are unwrapped (their text stays,
@@ -9,8 +9,8 @@ hostile page cannot make closing tags scan a deep stack.
 from __future__ import annotations
 
 import html
-from html.parser import HTMLParser
 
+from core.linear_html import LinearHTMLParser
 from core.urls import safe_http_url
 
 _ALLOWED = frozenset(["p", "ul", "ol", "li", "h2", "h3", "h4", "strong", "em", "br", "a"])
@@ -20,7 +20,7 @@ _HIDDEN = frozenset(["script", "style", "noscript", "template", "head", "title",
 _MAX_DEPTH = 32
 
 
-class _Sanitiser(HTMLParser):
+class _Sanitiser(LinearHTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
@@ -96,7 +96,7 @@ class _Sanitiser(HTMLParser):
         return "".join(self.out).strip()
 
 
-class _TagCounter(HTMLParser):
+class _TagCounter(LinearHTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags = 0

@@ -34,7 +34,8 @@ SECONDS = float(os.environ.get("JOBELIX_LOAD_SECONDS", "60"))
 def test_200_bots_for_60_seconds(start_daphne, django_user_model, make_user):
     users = make_bot_users(django_user_model, "load", BOTS)
     staff_cookie = session_cookie(make_user("load-staff", staff=True))  # staff views need a staff session
-    servers = [start_daphne(), start_daphne()]
+    # Every acknowledged heartbeat must reach the dashboards: no coalescing (docs/security.md).
+    servers = [start_daphne(BOT_HEARTBEAT_COALESCE_SECONDS=0), start_daphne(BOT_HEARTBEAT_COALESCE_SECONDS=0)]
     figures = {}
 
     async def scenario():

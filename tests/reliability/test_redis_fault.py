@@ -30,7 +30,7 @@ BEFORE, OUTAGE, AFTER = 3.0, 4.0, 4.0
 
 def test_redis_killed_and_restarted_during_load(private_redis, start_daphne, django_user_model):
     users = make_bot_users(django_user_model, "redisfault", BOTS)
-    server = start_daphne(REDIS_URL=private_redis.url)
+    server = start_daphne(REDIS_URL=private_redis.url, BOT_HEARTBEAT_COALESCE_SECONDS=0)  # every heartbeat an event
     outage = {}
 
     async def scenario():

@@ -7,6 +7,7 @@
 `extract_requirements` reads a posting once (store it); `score_job` matches
 those requirements against any number of candidates cheaply.
 """
+from .budget import AnalysisTimeout, time_budget
 from .extraction import (
                          HIGH,
                          LOW,
@@ -36,8 +37,8 @@ from .scoring import (
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
-    "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP",
+    "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP", "AnalysisTimeout",
     "CandidateProfile", "ExperienceRequirement", "JobAnalysis", "JobRequirements", "ScoreComponent",
     "SkillGap", "SkillMention", "Taxonomy", "analyze_job", "detect_work_mode", "extract_requirements",
-    "extract_skills", "load_taxonomy", "parse_experience", "recommendation_for", "score_job", "title_fit",
+    "extract_skills", "load_taxonomy", "parse_experience", "recommendation_for", "score_job", "time_budget", "title_fit",
 ]

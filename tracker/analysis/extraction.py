@@ -3,8 +3,10 @@ experience and the work mode. Pure Python, no network, deterministic."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from .budget import check_budget
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import ABOUT, DUTIES, GENERAL, NICE, REQUIRED, STACK, Clause, segment, to_plain_text
 
@@ -113,7 +115,8 @@ def _raw_matches(text: str, tax: Taxonomy) -> list[_Match]:
             skill = tax.skills[name]
             after = text[m.end():m.end() + 24]
             before = text[max(0, m.start() - 24):m.start()]
-            if any(after.startswith(x) or after.lower().startswith(x.lower()) for x in skill.not_before if x.strip() != x or not x.isalpha()):
+            after_lower = after.lower()
+            if any(after.startswith(x) or after_lower.startswith(x.lower()) for x in skill.not_before if x.strip() != x or not x.isalpha()):
                 continue
             if any(after.startswith(x) for x in skill.not_before if x.strip() == x and x.isalpha()):
                 continue
@@ -131,14 +134,20 @@ def _raw_matches(text: str, tax: Taxonomy) -> list[_Match]:
     return result
 
 
-def _has_context(match: _Match, window: str, window_start: int, accepted: list[_Match], tax: Taxonomy) -> bool:
+def _has_context(match: _Match, window: str, window_start: int, accepted: list[_Match], starts: list[int],
+                 tax: Taxonomy) -> bool:
+    """A context word, or another (unguarded, technical) skill inside the window.
+
+    `accepted` is sorted by start and `starts` lists those starts: only the matches
+    inside the window are looked at (a page full of "Go" must not compare every
+    mention with every other one)."""
     skill = tax.skills[match.skill]
     lowered = window.lower()
     if any(word in lowered for word in skill.context):
         return True
     lo, hi = window_start, window_start + len(window)
-    for other in accepted:
-        if (other is not match and not other.guarded and other.skill != match.skill and lo <= other.start < hi
+    for other in accepted[bisect_left(starts, lo):bisect_left(starts, hi)]:
+        if (other is not match and not other.guarded and other.skill != match.skill
                 and tax.skills[other.skill].category not in ("product", "business")):
             return True
     return False
@@ -186,12 +195,18 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
 
     if title:
         title_matches = _raw_matches(title, tax)
+        title_starts = [m.start for m in title_matches]
         for match in title_matches:
-            if match.guarded and not _has_context(match, title + " engineer developer", 0, title_matches, tax):
+            if match.guarded and not _has_context(match, title + " engineer developer", 0, title_matches,
+                                                  title_starts, tax):
                 continue
             add(match.skill, HIGH, True, "title", title.strip(), -1)
 
     matches = _raw_matches(text, tax)
+    starts = [m.start for m in matches]
+    # Per clause, computed once: many mentions in one long clause must not each copy it.
+    stripped_of: dict[int, str] = {}
+    evidence_of: dict[int, str] = {}
     clause_idx = 0
     clause_of: dict[int, Clause] = {}
     for match in matches:
@@ -203,15 +218,19 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
         clause = clause_of.get(id(match))
         if clause is None:
             continue
+        check_budget()
         if match.guarded:
             window, lo = _window(text, clause, match)
-            alone = text[clause.start:clause.end].strip(" -*•·:.,\t") == text[match.start:match.end]
+            if clause.start not in stripped_of:
+                stripped_of[clause.start] = text[clause.start:clause.end].strip(" -*•·:.,\t")
+            alone = stripped_of[clause.start] == text[match.start:match.end]
             listed = alone and clause.section in (REQUIRED, NICE, STACK)
-            if not listed and not _has_context(match, window, lo, matches, tax):
+            if not listed and not _has_context(match, window, lo, matches, starts, tax):
                 continue
         importance, required = _importance(clause, match.start)
-        evidence = " ".join(text[clause.start:clause.end].split()).lstrip("-*•· ")
-        add(match.skill, importance, required, clause.section, evidence[:200], rank)
+        if clause.start not in evidence_of:
+            evidence_of[clause.start] = " ".join(text[clause.start:clause.end].split()).lstrip("-*•· ")[:200]
+        add(match.skill, importance, required, clause.section, evidence_of[clause.start], rank)
     return sorted(merged.values(), key=lambda s: (-IMPORTANCE_RANK[s.importance], order[s.skill]))
 
 
@@ -221,20 +240,26 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                  "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
 _NUM = r"(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")"
 _YEARS = r"(?:years?|yrs?\.?)"
+# Whitespace runs are possessive (\s*+, \s++) and never sit next to another run that could
+# share them: "5" followed by 100 kB of spaces is read once, not split every possible way.
 _EXPERIENCE_RE = re.compile(
-    r"(?:(?P<lead>at\s+least|a\s+minimum\s+of|minimum\s+(?:of\s+)?|min\.?\s+|more\s+than|over|no\s+less\s+than)\s*)?"
-    r"(?:\(\s*)?(?P<a>" + _NUM[1:-1] + r")\s*(?:\)\s*)?"
-    r"(?:(?P<plus>\+|\s*plus\b)|\s*(?:-|–|—|to)\s*(?P<b>" + _NUM[1:-1] + r")\s*\+?)?\s*"
-    + _YEARS + r"(?P<ormore>\s+or\s+more|\s*\+)?",
+    # Every match starts with a digit, "(", or the first letter of a lead-in or number word:
+    # other positions are refused by one character test.
+    r"(?=[\d(amontfse])"
+    r"(?:(?P<lead>at\s++least|a\s++minimum\s++of|minimum(?:\s++of)?(?=\s)|min\.?(?=\s)|more\s++than|over"
+    r"|no\s++less\s++than)\s*+)?"
+    r"(?:\(\s*+)?(?P<a>" + _NUM[1:-1] + r")\s*+(?:\)\s*+)?"
+    r"(?:(?P<plus>\+|plus\b)|(?:-|–|—|to)\s*+(?P<b>" + _NUM[1:-1] + r")\s*+\+?)?\s*+"
+    + _YEARS + r"(?P<ormore>\s++or\s++more|\s*+\+)?",
     re.IGNORECASE,
 )
 _AFTER_OK = re.compile(
-    r"^\s*(?:'|’|’s|'s)?\s*(?:of|in|with|as|working|building|developing|designing|writing|leading|managing|running"
+    r"^\s*+(?:'|’|’s|'s)?\s*+(?:of|in|with|as|working|building|developing|designing|writing|leading|managing|running"
     r"|hands-on|hands on|professional|relevant|industry|experience|exp\b|programming|software|engineering|production"
     r"|shipping|doing|post|full-time|commercial|practical|proven|\()",
     re.IGNORECASE,
 )
-_AFTER_BAD = re.compile(r"^\s*(?:ago|old|of age|history|warranty|from now|later|running|in business|in a row)\b", re.IGNORECASE)
+_AFTER_BAD = re.compile(r"^\s*+(?:ago|old|of age|history|warranty|from now|later|running|in business|in a row)\b", re.IGNORECASE)
 _BEFORE_BAD = re.compile(r"(?:\bin|\bwithin|\bpast|\blast|\bnext|\bfor over|\bfor more than|\bfounded|\bsince|\bevery|\bafter|\bfirst|\bage)\s*$", re.IGNORECASE)
 
 
@@ -254,14 +279,20 @@ def parse_experience(text: str, clauses: list[Clause] | None = None) -> Experien
     for clause in clauses:
         if clause.section == ABOUT:
             continue
+        check_budget()
         piece = text[clause.start:clause.end]
+        says_experience: bool | None = None  # computed once per clause, when first needed
+        evidence: str | None = None
         for m in _EXPERIENCE_RE.finditer(piece):
             after = piece[m.end():m.end() + 60]
             before = piece[max(0, m.start() - 20):m.start()]
             if _AFTER_BAD.match(after) or (not m.group("lead") and _BEFORE_BAD.search(before)):
                 continue
-            if not (_AFTER_OK.match(after) or "experience" in piece.lower()):
-                continue
+            if not _AFTER_OK.match(after):
+                if says_experience is None:
+                    says_experience = "experience" in piece.lower()
+                if not says_experience:
+                    continue
             low = _num(m.group("a"))
             high = _num(m.group("b")) if m.group("b") else None
             if high is not None and high < low:
@@ -272,7 +303,9 @@ def parse_experience(text: str, clauses: list[Clause] | None = None) -> Experien
                 pass  # "over 5 years" reads as 5+
             optional = clause.nice or clause.section == NICE or any(
                 a <= clause.start + m.start() < b for a, b in clause.nice_spans)
-            candidate = ExperienceRequirement(low, high, not optional, " ".join(piece.split()).lstrip("-*•· ")[:200])
+            if evidence is None:
+                evidence = " ".join(piece.split()).lstrip("-*•· ")[:200]
+            candidate = ExperienceRequirement(low, high, not optional, evidence)
             if best is None or (candidate.required, candidate.min_years) > (best.required, best.min_years):
                 best = candidate
     return best

@@ -10,7 +10,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from core.linear_html import LinearHTMLParser
+
+from .budget import check_budget
 
 REQUIRED = "required"
 NICE = "nice_to_have"
@@ -36,12 +39,14 @@ _HEADING_RULES: list[tuple[re.Pattern, str]] = [
                 r"|competenc|need to have|background|profile|what it takes|you should"), REQUIRED),
 ]
 
+# One \b in front of the alternation (not one per branch): a position inside a word or a
+# run of spaces is refused by one test instead of thirty.
 _NICE_CUE = re.compile(
-    r"nice[\s-]to[\s-]have|\b(a|an|is a|are a|big|huge|strong|definite|real|great) plus\b|\bplus\s*[.!)]|\bplus\s*$"
-    r"|\bpluses\b|\bbonus\b|\bpreferred\b|\bnice if\b|\bnot a deal[\s-]?breaker\b|\ban asset\b"
-    r"|\bpreferably\b|\bideally\b|\bdesirable\b|\badvantageous\b|\ban advantage\b|\bwould be (great|nice|helpful|beneficial|ideal|a bonus)"
-    r"|\bhelpful\b|\bnot required\b|\boptional\b|\bnot a must\b|\beven better\b|\bextra points\b|\bwe'?d love\b"
-    r"|\bwould love\b|\bis welcome\b|\bare welcome\b|\bappreciated\b|\bgood to have\b|\bnot essential\b",
+    r"nice[\s-]to[\s-]have|\b(?:(a|an|is a|are a|big|huge|strong|definite|real|great) plus\b|plus\s*+[.!)]|plus\s*+$"
+    r"|pluses\b|bonus\b|preferred\b|nice if\b|not a deal[\s-]?breaker\b|an asset\b"
+    r"|preferably\b|ideally\b|desirable\b|advantageous\b|an advantage\b|would be (great|nice|helpful|beneficial|ideal|a bonus)"
+    r"|helpful\b|not required\b|optional\b|not a must\b|even better\b|extra points\b|we'?d love\b"
+    r"|would love\b|is welcome\b|are welcome\b|appreciated\b|good to have\b|not essential\b)",
     re.IGNORECASE,
 )
 _HARD_CUE = re.compile(r"\b(must|required|mandatory|essential)\b", re.IGNORECASE)
@@ -50,9 +55,13 @@ _STRONG_CUE = re.compile(
     r"|mastery|advanced|fluent|fluency|hands-on|proven|production experience|\d+\+?\s*(years|yrs))\b",
     re.IGNORECASE,
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–—+]|\d{1,2}[.)])\s+")
-_SENTENCE_SPLIT = re.compile(r"(?<![\s.][A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)[.!?](?=\s+[A-Z(\"“])|;")
+_BULLET = re.compile(r"^\s*+(?:[-*•·▪◦‣–—+]|\d{1,2}[.)])\s+")
+# The punctuation first, then the look-behinds (which include it): most positions are
+# refused by one character test.
+_SENTENCE_SPLIT = re.compile(r"[.!?](?<![\s.][A-Z].)(?<!\be\.g.)(?<!\bi\.e.)(?<!\bvs.)(?<!\betc.)(?=\s+[A-Z(\"“])|;")
 _PAREN = re.compile(r"\(([^()]{1,80})\)")
+# "Nice to have: Go, Rust" (runs of spaces and stars possessive: read once, never re-split).
+_LEAD_IN = re.compile(r"^\s*+(?:[-*•]\s++)?\**+([A-Za-z][A-Za-z'’ /&-]{2,40}?)\**+\s*+:\s++(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class Clause:
     nice_spans: tuple = ()  # (start, end) parts made optional by a "(a plus)" aside
 
 
-class _TextExtractor(HTMLParser):
+class _TextExtractor(LinearHTMLParser):
     BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self):
@@ -89,7 +98,9 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-_TAG = re.compile(r"<(p|div|br|li|ul|h[1-6]|span|strong|b|em)\b[^>]*>", re.IGNORECASE)
+# [^<>]: a tag that does not close before the next '<' is no tag, so each '<' looks
+# only as far as the next one (a page of unclosed "<p <p …" stays linear).
+_TAG = re.compile(r"<(p|div|br|li|ul|h[1-6]|span|strong|b|em)\b[^<>]*>", re.IGNORECASE)
 
 
 def to_plain_text(description: str) -> str:
@@ -103,7 +114,10 @@ def to_plain_text(description: str) -> str:
     elif "&" in text:
         text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    # Spaces and tabs before each line break go. Not re.sub(r"[ \t]+\n"): that rescans a
+    # long run of spaces from each of its characters (quadratic: 100 kB took 12 s).
+    lines = text.split("\n")
+    text = "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
@@ -135,7 +149,7 @@ def _heading_of(line: str) -> tuple[str | None, int]:
         return classify_heading(stripped), len(line)
     if stripped.endswith(":") and words <= 12 and not _BULLET.match(line):
         return classify_heading(stripped), len(line)
-    lead = re.match(r"^\s*(?:[-*•]\s+)?\**([A-Za-z][A-Za-z'’ /&-]{2,40}?)\**\s*:\s+(?=\S)", line)
+    lead = _LEAD_IN.match(line)
     if lead:
         kind = classify_heading(lead.group(1))
         if kind in (NICE, REQUIRED, STACK):
@@ -171,6 +185,7 @@ def segment(text: str) -> list[Clause]:
         para_bounds[j] = (offsets[start], len(text))
 
     for i, line in enumerate(lines):
+        check_budget()
         base = offsets[i]
         heading, content_at = _heading_of(line)
         line_section = section
@@ -208,12 +223,15 @@ def _split_sentences(body: str) -> list[tuple[int, int]]:
 
 def _make_clause(piece: str, start: int, section: str, paragraph: tuple[int, int]) -> Clause:
     nice_spans = []
-    without_asides = piece
+    asides: list[tuple[int, int]] = []
+    last_sep, scanned = -1, 0  # the last ',', ';' or ':' before `scanned` (each stretch searched once)
     for m in _PAREN.finditer(piece):
         if _NICE_CUE.search(m.group(1)):
-            seg_start = max(piece.rfind(",", 0, m.start()), piece.rfind(";", 0, m.start()), piece.rfind(":", 0, m.start()))
-            nice_spans.append((start + seg_start + 1, start + m.end()))
-            without_asides = without_asides.replace(m.group(0), " " * len(m.group(0)))
+            last_sep = max(last_sep, *(piece.rfind(sep, scanned, m.start()) for sep in ",;:"))
+            scanned = m.start()
+            nice_spans.append((start + last_sep + 1, start + m.end()))
+            asides.append((m.start(), m.end()))
+    without_asides = _blank(piece, asides)
     nice = bool(_NICE_CUE.search(without_asides))
     if nice and _HARD_CUE.search(without_asides):
         # "Python required, Go preferred": only the parts that say so are optional
@@ -225,3 +243,15 @@ def _make_clause(piece: str, start: int, section: str, paragraph: tuple[int, int
             offset += len(part)
     strong = bool(_STRONG_CUE.search(piece))
     return Clause(start, start + len(piece), section, nice, strong, paragraph, tuple(nice_spans))
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each (start, end) span, in order and apart, turned into as many spaces."""
+    if not spans:
+        return text
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], " " * (b - a)]
+        last = b
+    out.append(text[last:])
+    return "".join(out)

@@ -30,15 +30,18 @@ from tracker.services.interviews import (
 )
 from tracker.services.jobs import analyze_job, create_job, delete_job, request_analysis
 from tracker.services.recommendations import (
+    recommendations_refresh_done,
     recompute_recommendations,
     refresh_posting_analyses,
+    request_recommendations_refresh,
     users_to_recommend_for,
 )
 
 __all__ = [
     "analyze_job", "change_status", "create_application", "create_followup", "create_job",
     "delete_application", "delete_followup", "delete_interview", "delete_job", "mark_followup_sent",
-    "recompute_recommendations", "refresh_posting_analyses", "request_analysis", "schedule_interview",
+    "recommendations_refresh_done", "recompute_recommendations", "refresh_posting_analyses", "request_analysis",
+    "request_recommendations_refresh", "schedule_interview",
     "send_followup_due", "send_interview_reminders", "update_application", "update_followup", "update_interview",
     "users_to_recommend_for",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.dispatch import dispatch_on_commit
 from core.errors import NotFound
 from realtime import publish
 from tracker import events
@@ -18,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 
 def run_on_commit(task: Any, *args: Any) -> None:
-    """Queue a Celery task once the write commits, so the worker finds the row."""
-    transaction.on_commit(lambda: task.delay(*args))
+    """Queue a Celery task once the write commits, so the worker finds the row (kept and
+    sent later if the broker is down then: core.dispatch)."""
+    dispatch_on_commit(task, *args)
 
 
 def candidate_profile(user) -> CandidateProfile:

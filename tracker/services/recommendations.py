@@ -3,14 +3,18 @@ postings): recommendations.new, recommendations.updated."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.dispatch import dispatch_on_commit
 from realtime import publish
 from tracker import events
 from tracker.analysis import extract_requirements, score_job
@@ -18,6 +22,8 @@ from tracker.analysis.extraction import JobRequirements
 from tracker.analysis.scoring import ANALYSIS_VERSION, APPLY_NOW, CONSIDER
 from tracker.models import Application, Job, PostingAnalysis, Recommendation
 from tracker.services.jobs import candidate_profile
+
+logger = logging.getLogger(__name__)
 
 
 def _posting_hash(posting) -> str:
@@ -126,6 +132,7 @@ def recompute_recommendations(user) -> dict[str, Any] | None:
         removed = [k for k in existing if k not in wanted]
         changed = [k for k in wanted if k in existing and (existing[k].score != wanted[k].score
                                                            or existing[k].job_title != wanted[k].job_title)]
+        _lock_targets([wanted[k] for k in new_keys])
         if removed:
             Recommendation.objects.filter(pk__in=[existing[k].pk for k in removed]).delete()
         for key in changed:
@@ -150,8 +157,65 @@ def recompute_recommendations(user) -> dict[str, Any] | None:
     return None
 
 
+def _lock_targets(candidates: list[_Candidate]) -> None:
+    """Lock the jobs and postings new recommendations point at, as their foreign-key checks will.
+
+    PostgreSQL runs those checks at commit, after publish() took the event-order lock;
+    analyze_job holds its job row (FOR UPDATE) and then waits for that lock: the two
+    deadlocked when a job was analysed while its owner's recommendations were recomputed.
+    Taken here, the row locks come first, in analyze_job's order (row, then events).
+    """
+    from scraping.models import JobPosting
+
+    for model, ids in ((Job, [c.job_id for c in candidates if c.job_id]),
+                       (JobPosting, [c.posting_id for c in candidates if c.posting_id])):
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = ANY(%s) FOR KEY SHARE", [ids])
+
+
 def users_to_recommend_for():
     """Active users who have a profile (the analysis needs one)."""
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(is_active=True, profile__isnull=False).order_by("pk")
+
+
+# ---- the user's refresh: one at a time -------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _refresh_mark(user_id: int) -> str:
+    return f"{settings.REDIS_PREFIX}:tracker:refresh-queued:{user_id}"
+
+
+def request_recommendations_refresh(user_id: int) -> bool:
+    """Queue a recompute of the user's recommendations unless one is queued or running.
+
+    Returns True when this call queued one. The mark is a Redis key set with NX and
+    a TTL (TRACKER_REFRESH_DEDUPE_SECONDS, so a refresh lost with its worker frees
+    it); the task clears it when it ends. With Redis down there is nothing to check
+    against: the refresh is recorded anyway and sent when the broker is back.
+    """
+    from tracker import tasks
+
+    try:
+        fresh = bool(_redis(settings.REDIS_URL).set(
+            _refresh_mark(user_id), "1", nx=True, ex=settings.TRACKER_REFRESH_DEDUPE_SECONDS))
+    except redis.RedisError as exc:
+        logger.warning("refresh of user %s: cannot check for a queued one (%s); queuing it", user_id, exc)
+        fresh = True
+    if fresh:
+        dispatch_on_commit(tasks.recompute_recommendations_for_user, user_id, True)
+    return fresh
+
+
+def recommendations_refresh_done(user_id: int) -> None:
+    """The requested refresh ended (done or failed): the next request queues a new one."""
+    try:
+        _redis(settings.REDIS_URL).delete(_refresh_mark(user_id))
+    except redis.RedisError as exc:  # the mark expires by itself
+        logger.warning("refresh of user %s: could not clear its mark (%s)", user_id, exc)
