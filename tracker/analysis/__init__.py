@@ -29,6 +29,7 @@ from .scoring import (
                          ScoreComponent,
                          SkillGap,
                          analyze_job,
+                         percent,
                          recommendation_for,
                          score_job,
                          title_fit,
@@ -39,5 +40,5 @@ __all__ = [
     "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP",
     "CandidateProfile", "ExperienceRequirement", "JobAnalysis", "JobRequirements", "ScoreComponent",
     "SkillGap", "SkillMention", "Taxonomy", "analyze_job", "detect_work_mode", "extract_requirements",
-    "extract_skills", "load_taxonomy", "parse_experience", "recommendation_for", "score_job", "title_fit",
+    "extract_skills", "load_taxonomy", "parse_experience", "percent", "recommendation_for", "score_job", "title_fit",
 ]
