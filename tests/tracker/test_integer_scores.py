@@ -10,7 +10,7 @@ from tracker import services
 from tracker.analysis import percent
 from tracker.models import Job, Recommendation, SkillGap
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 # Two required skills (weight 3 each) and one nice-to-have (weight 1): Python and Django
 # cover 6/7 = 85.71...%, a fraction before rounding (asserted below).

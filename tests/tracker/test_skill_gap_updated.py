@@ -9,7 +9,7 @@ from realtime.models import Event
 from tracker import services
 from tracker.models import SkillGap
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 POSTING = "## Requirements\n- Python and Django\n- PostgreSQL\n## Nice to have\n- Kubernetes"
 

@@ -127,8 +127,9 @@ def recompute_skill_gaps(user) -> int:
     Only the gap is recomputed here (cheap, no extraction); the match score moves on the
     job's next analysis (request_analysis)."""
     profile = candidate_profile(user)
+    # Every job with a gap row has been analysed (even if a re-analysis is running now).
     gaps = SkillGap.objects.select_for_update(of=("self",)).select_related("job").filter(
-        job__user=user, job__analysis_status=Job.AnalysisStatus.ANALYZED).order_by("job_id")
+        job__user=user).order_by("job_id")
     changed = 0
     for row in gaps:
         job = row.job
