@@ -22,7 +22,7 @@ class ProfileView(APIView):
     def patch(self, request):
         serializer = ProfileSerializer(services.get_or_create_profile(request.user), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        services.save_profile(serializer)
         return Response(serializer.data)
 
 

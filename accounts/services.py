@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -18,6 +19,19 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 def get_or_create_profile(user) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def save_profile(writer: Any) -> Profile:
+    """Save a validated ProfileForm or ProfileSerializer (page and API alike). When the skills
+    change, the tracker recomputes the skills gaps in the same transaction (skill_gap.updated)."""
+    from tracker import services as tracker_services
+
+    with transaction.atomic():
+        before = list(Profile.objects.select_for_update().get(pk=writer.instance.pk).skills or [])
+        profile = writer.save()
+        if list(profile.skills or []) != before:
+            tracker_services.recompute_skill_gaps(profile.user)
     return profile
 
 

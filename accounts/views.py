@@ -31,7 +31,7 @@ def dashboard(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=services.get_or_create_profile(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_profile(form)
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

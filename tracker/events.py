@@ -13,7 +13,6 @@ from core.wire import iso
 from realtime.catalogue import (
     INT,
     NULLABLE_INT,
-    NUMBER,
     STR,
     STR_LIST,
     WIRE_TIME,
@@ -22,7 +21,7 @@ from realtime.catalogue import (
 )
 
 if TYPE_CHECKING:
-    from tracker.analysis import JobAnalysis
+    from tracker.analysis import JobAnalysis, SkillGap
     from tracker.models import Application, FollowUp, Interview, Job
 
 # ---------------------------------------------------------------- schemas
@@ -36,7 +35,7 @@ _SKILL_ITEM = obj({"skill": STR, "importance": STR})
 # One recommended posting: the user's own Job (job_id) or a scraped posting (posting_id), never both.
 _RECOMMENDATION_ITEM = {
     **obj({"job_id": NULLABLE_INT, "posting_id": NULLABLE_INT, "company": STR, "job_title": STR,
-           "score": NUMBER, "url": STR}),
+           "score": INT, "url": STR}),
     "oneOf": [{"properties": {"job_id": INT, "posting_id": {"type": "null"}}},
               {"properties": {"job_id": {"type": "null"}, "posting_id": INT}}],
 }
@@ -46,12 +45,16 @@ JOB_CREATED = event_type("job.created", "jobs", obj({**_JOB, "location": STR, "s
                          "A user saved a job (a tracker Job); its analysis is queued.")
 JOB_ANALYZING = event_type("job.analyzing", "jobs", obj(_JOB), "The analysis of a saved job started.")
 JOB_ANALYZED = event_type("job.analyzed", "jobs", obj({
-    "job_id": INT, "match_score": NUMBER, "recommendation": STR, "strengths": STR_LIST, "concerns": STR_LIST}),
+    "job_id": INT, "match_score": INT, "recommendation": STR, "strengths": STR_LIST, "concerns": STR_LIST}),
     "A saved job's match score, recommendation, strengths and concerns.")
-SKILL_GAP_COMPLETED = event_type("skill_gap.completed", "skills", obj({
-    "job_id": INT, "overall_match": NUMBER, "matching_skills": INT, "missing_skills": INT,
-    "missing_skills_list": {"type": "array", "items": _SKILL_ITEM}}),
-    "A saved job's skills gap (counts, and the missing skills with their importance).")
+_SKILL_GAP = obj({
+    "job_id": INT, "overall_match": INT, "matching_skills": INT, "missing_skills": INT,
+    "missing_skills_list": {"type": "array", "items": _SKILL_ITEM}})
+SKILL_GAP_COMPLETED = event_type("skill_gap.completed", "skills", _SKILL_GAP,
+                                 "A saved job's skills gap (counts, and the missing skills with their importance).")
+SKILL_GAP_UPDATED = event_type("skill_gap.updated", "skills", _SKILL_GAP,
+                               "The profile's skills changed: the recomputed gap of one analysed job whose gap "
+                               "changed (one event per such job; same shape as skill_gap.completed).")
 APPLICATION_UPDATED = event_type("application.updated", "applications", obj({
     **_APPLICATION, "status": STR, "changes": STR_LIST, "timestamp": WIRE_TIME}),
     'An application was created (`changes: ["created"]`) or its details edited.')
@@ -97,7 +100,11 @@ def job_analyzed(job: Job, result: JobAnalysis) -> dict[str, Any]:
 
 
 def skill_gap_completed(job: Job, result: JobAnalysis) -> dict[str, Any]:
-    gap = result.skill_gap
+    return skill_gap_updated(job, result.skill_gap)
+
+
+def skill_gap_updated(job: Job, gap: SkillGap) -> dict[str, Any]:
+    """A job's gap: counts, and the missing skills with their importance (completed and updated alike)."""
     return {"job_id": job.id, "overall_match": gap.overall_match, "matching_skills": len(gap.matching_skills),
             "missing_skills": len(gap.missing_skills), "missing_skills_list": gap.missing_skills}
 
@@ -147,7 +154,7 @@ def followup_sent(followup: FollowUp, sent_at: datetime) -> dict[str, Any]:
 
 
 def recommendation_item(*, job_id: int | None, posting_id: int | None, company: str, job_title: str,
-                        score: float, url: str) -> dict[str, Any]:
+                        score: int, url: str) -> dict[str, Any]:
     """One entry of `top_recommendations`: job_id for the user's Job, posting_id for a scraped posting."""
     return {"job_id": job_id, "posting_id": posting_id, "company": company, "job_title": job_title,
             "score": score, "url": url}

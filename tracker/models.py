@@ -41,7 +41,7 @@ class Job(models.Model):
                                 related_name="tracked_jobs")
     analysis_status = models.CharField(max_length=10, choices=AnalysisStatus.choices,
                                        default=AnalysisStatus.PENDING, db_index=True)
-    match_score = models.FloatField(null=True, blank=True)
+    match_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100, a whole percentage.")
     recommendation = models.CharField(max_length=10, blank=True)
     analysis = models.JSONField(default=dict, blank=True, help_text="Full explainable analysis (tracker.analysis).")
     analysis_error = models.TextField(blank=True)
@@ -65,7 +65,7 @@ class SkillGap(models.Model):
     """The skills gap of a job for its owner (latest analysis)."""
 
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="skill_gap")
-    overall_match = models.FloatField(default=0)
+    overall_match = models.PositiveSmallIntegerField(default=0, help_text="0-100, a whole percentage.")
     matching_skills = models.JSONField(default=list, blank=True)
     missing_skills = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -232,7 +232,7 @@ class Recommendation(models.Model):
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="recommendations")
     posting = models.ForeignKey("scraping.JobPosting", null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="recommendations")
-    score = models.FloatField()
+    score = models.PositiveSmallIntegerField(help_text="0-100, a whole percentage.")
     recommendation = models.CharField(max_length=10)
     company = models.CharField(max_length=200)
     job_title = models.CharField(max_length=300)

@@ -58,7 +58,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     company = serializers.CharField(source="job.company", read_only=True)
     job_title = serializers.CharField(source="job.job_title", read_only=True)
     job_url = serializers.CharField(source="job.job_url", read_only=True)
-    match_score = serializers.FloatField(source="job.match_score", read_only=True)
+    match_score = serializers.IntegerField(source="job.match_score", read_only=True)
     status_history = StatusChangeSerializer(many=True, read_only=True)
 
     class Meta:

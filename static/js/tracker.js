@@ -32,7 +32,7 @@
       });
     });
   }
-  function fmtScore(score) { return (Math.round(score * 10) / 10) + '%'; }
+  function fmtScore(score) { return Math.round(score) + '%'; }  // scores are whole percentages (issue 14)
   function matchBadge(data) {
     if (data.analysis_status && data.analysis_status !== 'analyzed') {
       var label = data.analysis_status === 'analyzing' ? 'Analyzing…' : data.analysis_status === 'failed' ? 'Analysis failed' : 'Pending';

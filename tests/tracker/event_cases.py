@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Profile
+from accounts.serializers import ProfileSerializer
+from accounts.services import save_profile
 from scraping.models import Company, JobPosting
 from tracker import services, tasks
 
@@ -30,6 +32,11 @@ def publish_every_event() -> None:
     job, _ = services.create_job(user, company="Globex", job_title="Backend Engineer", job_description=PYTHON_JOB,
                                  job_url=f"https://jobs.example.com/{tag}", location="Remote", source="linkedin")
     tasks.analyze_job(job.id)
+    # skill_gap.updated: the profile's skills change (through accounts.services, as the page and API do)
+    writer = ProfileSerializer(Profile.objects.get(user=user), data={"skills": ["Python", "Django", "PostgreSQL",
+                                                                            "Kubernetes"]}, partial=True)
+    writer.is_valid(raise_exception=True)
+    save_profile(writer)
 
     # recommendations.new: the user's own job (job_id) and a scraped posting (posting_id) ...
     board = Company.objects.create(name="Initech", source=Company.Source.GREENHOUSE, board_token=f"events-{tag}")

@@ -11,6 +11,7 @@ from tracker.analysis import (
     extract_skills,
     load_taxonomy,
     parse_experience,
+    percent,
     recommendation_for,
 )
 
@@ -111,7 +112,7 @@ def test_strong_match_is_apply_now_and_explained():
     assert "Strong Python match" in result.strengths
     assert "Remote role matches your preference" in result.strengths
     assert result.skill_gap.missing_skills == [{"skill": "GraphQL", "importance": "low"}]
-    assert sum(c.points for c in result.components) == pytest.approx(result.match_score, abs=0.1)
+    assert result.match_score == percent(sum(c.points for c in result.components))  # whole % (issue 14)
 
 
 def test_gaps_become_concerns_and_lower_the_score():

@@ -30,6 +30,7 @@ from .scoring import (
                          ScoreComponent,
                          SkillGap,
                          analyze_job,
+                         percent,
                          recommendation_for,
                          score_job,
                          title_fit,
@@ -40,5 +41,6 @@ __all__ = [
     "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP", "AnalysisTimeout",
     "CandidateProfile", "ExperienceRequirement", "JobAnalysis", "JobRequirements", "ScoreComponent",
     "SkillGap", "SkillMention", "Taxonomy", "analyze_job", "detect_work_mode", "extract_requirements",
-    "extract_skills", "load_taxonomy", "parse_experience", "recommendation_for", "score_job", "time_budget", "title_fit",
+    "extract_skills", "load_taxonomy", "parse_experience", "percent", "recommendation_for", "score_job", "time_budget",
+    "title_fit",
 ]

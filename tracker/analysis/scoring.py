@@ -3,6 +3,7 @@ explainable parts, a recommendation, readable strengths/concerns and the
 skills gap. Same inputs, same output: no randomness, no network."""
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class ScoreComponent:
 
 @dataclass
 class SkillGap:
-    overall_match: float
+    overall_match: int
     matching_skills: list[dict]
     missing_skills: list[dict]
 
@@ -58,7 +59,7 @@ class SkillGap:
 
 @dataclass
 class JobAnalysis:
-    match_score: float
+    match_score: int
     recommendation: str
     strengths: list[str]
     concerns: list[str]
@@ -78,6 +79,12 @@ class JobAnalysis:
             "skills_gap": self.skill_gap.to_dict(),
             "requirements": self.requirements.to_dict(),
         }
+
+
+def percent(value: float) -> int:
+    """THE rounding of every score shown as a percentage: a whole number, half up
+    (52.5 -> 53), so pages, API, events and the database agree ("53%", never "53.3%")."""
+    return math.floor(value + 0.5 + 1e-9)
 
 
 def recommendation_for(score: float) -> str:
@@ -120,14 +127,14 @@ def _skills_component(req: JobRequirements, owned: dict) -> tuple[ScoreComponent
     if total == 0:
         component = ScoreComponent("skills", SKILL_POINTS / 2, SKILL_POINTS,
                                    "No specific skills found in the description (neutral)")
-        return component, SkillGap(0.0, [], []), matched, missing
+        return component, SkillGap(0, [], []), matched, missing
     coverage = got / total
     component = ScoreComponent(
         "skills", SKILL_POINTS * coverage, SKILL_POINTS,
         f"You have {len(matched)} of {len(req.skills)} skills the posting mentions "
-        f"({round(coverage * 100)}% by importance)")
+        f"({percent(coverage * 100)}% by importance)")
     gap = SkillGap(
-        overall_match=round(coverage * 100, 1),
+        overall_match=percent(coverage * 100),
         matching_skills=[{"skill": m.skill, "importance": m.importance, **({"via": via} if via else {})}
                          for m, via in matched],
         missing_skills=[{"skill": m.skill, "importance": m.importance} for m in missing],
@@ -312,7 +319,7 @@ def score_job(requirements: JobRequirements, title: str, location: str, profile:
     loc_c, loc_strength, loc_concern = _location_component(location, requirements.work_mode, profile)
     exp_c, exp_strength, exp_concern = _experience_component(requirements, profile)
     components = [skills_c, title_c, loc_c, exp_c]
-    score = round(min(100.0, max(0.0, sum(c.points for c in components))), 1)
+    score = percent(min(100.0, max(0.0, sum(c.points for c in components))))
 
     strengths: list[str] = []
     top = sorted((m for m, _ in matched if m.importance != LOW), key=lambda m: -IMPORTANCE_RANK[m.importance])[:3]

@@ -1,4 +1,5 @@
-"""Saved jobs and their analysis: job.created, job.analyzing, job.analyzed, skill_gap.completed."""
+"""Saved jobs and their analysis: job.created, job.analyzing, job.analyzed, skill_gap.completed,
+and skill_gap.updated when the profile's skills change."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,7 @@ from core.dispatch import dispatch_on_commit
 from core.errors import NotFound
 from realtime import publish
 from tracker import events
-from tracker.analysis import CandidateProfile, extract_requirements, score_job
+from tracker.analysis import CandidateProfile, JobRequirements, extract_requirements, score_job
 from tracker.models import Job, SkillGap
 from tracker.services._common import delete_owned
 
@@ -117,6 +118,36 @@ def analyze_job(job_id: int) -> Job | None:
         publish(job.user, "skills", events.SKILL_GAP_COMPLETED, events.skill_gap_completed(job, result))
         run_on_commit(tasks.recompute_recommendations_for_user, job.user_id)
     return job
+
+
+def recompute_skill_gaps(user) -> int:
+    """The profile's skills changed: recompute the gap of each analysed job from its stored
+    requirements and publish skill_gap.updated for each job whose gap changed (one event per
+    job, same shape as skill_gap.completed). Called by accounts.services inside the profile's
+    transaction, so the new gaps and events commit with the skills. Returns how many changed.
+
+    Only the gap is recomputed here (cheap, no extraction); the match score moves on the
+    job's next analysis (request_analysis)."""
+    profile = candidate_profile(user)
+    # Every job with a gap row has been analysed (even if a re-analysis is running now).
+    gaps = SkillGap.objects.select_for_update(of=("self",)).select_related("job").filter(
+        job__user=user).order_by("job_id")
+    changed = 0
+    for row in gaps:
+        job = row.job
+        stored = (job.analysis or {}).get("requirements")
+        requirements = (JobRequirements.from_dict(stored) if stored
+                        else extract_requirements(job.job_description, job.job_title, job.location))
+        gap = score_job(requirements, job.job_title, job.location, profile).skill_gap
+        if (row.overall_match, row.matching_skills, row.missing_skills) == (
+                gap.overall_match, gap.matching_skills, gap.missing_skills):
+            continue
+        row.overall_match, row.matching_skills, row.missing_skills = (
+            gap.overall_match, gap.matching_skills, gap.missing_skills)
+        row.save(update_fields=["overall_match", "matching_skills", "missing_skills", "updated_at"])
+        publish(user, "skills", events.SKILL_GAP_UPDATED, events.skill_gap_updated(job, gap))
+        changed += 1
+    return changed
 
 
 def delete_job(user, job_id: int) -> None:

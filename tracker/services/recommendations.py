@@ -68,7 +68,7 @@ class _Candidate:
     job_title: str
     location: str
     url: str
-    score: float
+    score: int
     recommendation: str
     strengths: list
     concerns: list
