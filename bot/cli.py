@@ -1,6 +1,7 @@
 """Command line of the bot.
 
-    python -m bot --playwright <API_TOKEN> [run flags]      what the dashboard launches
+    python -m bot --playwright [API_TOKEN] [run flags]      what the dashboard launches (token from
+                                                            $JOBELIX_API_TOKEN when not given)
     python -m bot run --token T --server URL --board URL [flags]
     python -m bot simulate ...                              scripted session, no browser (bot.simulate)
     python -m bot sandbox --port 8765                       the practice board (same as python -m bot.sandbox)
@@ -22,6 +23,7 @@ from .runner import DEFAULT_BOARD_URL, DEFAULT_CHROMIUM, EXIT_CODES, FAILED, INT
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 
 EPILOG = f"""environment:
+  JOBELIX_API_TOKEN     API token when none is given (the dashboard's launch passes it so, never on the command line)
   JOBELIX_API_URL       server URL when --server is not given (default {DEFAULT_SERVER_URL})
   JOBELIX_BOARD_URL     board URL when --board is not given (default {DEFAULT_BOARD_URL})
   JOBELIX_CHROMIUM      Chromium executable (default {DEFAULT_CHROMIUM})
@@ -83,14 +85,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return sandbox_main(argv[1:])
     if argv[:1] == ["--playwright"]:
-        if len(argv) < 2 or argv[1].startswith("-"):
-            print("Usage: python -m bot --playwright <API_TOKEN> [flags]", file=sys.stderr)
+        given = len(argv) >= 2 and not argv[1].startswith("-")
+        token = argv[1] if given else os.environ.get("JOBELIX_API_TOKEN", "")
+        if not token:
+            print("Usage: python -m bot --playwright <API_TOKEN> [flags] (or set JOBELIX_API_TOKEN)", file=sys.stderr)
             return EXIT_CODES[FAILED]
         parser = argparse.ArgumentParser(prog="python -m bot --playwright API_TOKEN", epilog=EPILOG,
                                          formatter_class=argparse.RawDescriptionHelpFormatter)
         _run_flags(parser)
-        args = parser.parse_args(argv[2:])
-        args.token = argv[1]
+        args = parser.parse_args(argv[2 if given else 1:])
+        args.token = token
     else:
         parser = build_parser()
         try:

@@ -1,6 +1,6 @@
 """A scripted bot run that exercises the status protocol without a browser.
 
-``python -m bot.simulate --token T [--server URL] [--pause SECONDS]`` plays a
+``python -m bot.simulate [--token T] [--server URL] [--pause SECONDS]`` plays a
 full run (browser, login, search, a few applications, finalizing, complete)
 through :class:`bot.reporter.StatusReporter`, so the dashboard's status card can
 be demonstrated and tested end to end. It stops as soon as the user presses Stop
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform as platform_module
 import sys
 import time
@@ -34,7 +35,9 @@ class StoppedByUser(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.simulate", description=__doc__.splitlines()[0])
-    parser.add_argument("--token", required=True, help="a bot-scoped API token")
+    parser.add_argument("--token", default=os.environ.get("JOBELIX_API_TOKEN"),
+                        required=not os.environ.get("JOBELIX_API_TOKEN"),
+                        help="a bot-scoped API token (default: $JOBELIX_API_TOKEN)")
     parser.add_argument("--server", default=None,
                         help="server base URL (default: $JOBELIX_API_URL or http://127.0.0.1:8000)")
     parser.add_argument("--pause", type=float, default=1.0,

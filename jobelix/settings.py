@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "jobelix.middleware.ApiGuardMiddleware",
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "realtime.context_processors.realtime",
+                "core.csp.csp",
             ],
         },
     },
@@ -269,8 +271,8 @@ REALTIME_ABUSE_STRIKES = env_int("REALTIME_ABUSE_STRIKES", 10)
 BOT_SESSION_STALE_AFTER_SECONDS = env_int("BOT_SESSION_STALE_AFTER_SECONDS", 300)
 BOT_SESSION_RETENTION_DAYS = env_int("BOT_SESSION_RETENTION_DAYS", 0)  # 0 keeps the history forever
 JOBELIX_DEMO_LAUNCH = env_bool("JOBELIX_DEMO_LAUNCH", DEBUG)
-JOBELIX_BOT_COMMAND = shlex.split(env("JOBELIX_BOT_COMMAND", "")) or [
-    sys.executable, "-m", "bot", "--playwright", "{token}"]
+# The launched bot gets its token in $JOBELIX_API_TOKEN, never on its command line (sessions_app.launch).
+JOBELIX_BOT_COMMAND = shlex.split(env("JOBELIX_BOT_COMMAND", "")) or [sys.executable, "-m", "bot", "--playwright"]
 JOBELIX_SANDBOX_BOARD_URL = env("JOBELIX_SANDBOX_BOARD_URL", "http://127.0.0.1:8765")
 
 # Submissions (docs/submissions.md): the callable that applies to one posting, and how
@@ -408,3 +410,8 @@ BOT_HEARTBEAT_COALESCE_SECONDS = float(env("BOT_HEARTBEAT_COALESCE_SECONDS") or 
 BOT_HEARTBEAT_BURST = env_int("BOT_HEARTBEAT_BURST", 3)
 # /health: events stored in the last minute, and the rate above which it warns.
 HEALTH_EVENTS_PER_MINUTE_WARN = env_int("HEALTH_EVENTS_PER_MINUTE_WARN", 6000)
+# --- security: CSP, body limits --- (docs/security.md)
+# Content-Security-Policy with a per-request nonce: core.csp (MIDDLEWARE and the context processor above).
+# Request bodies: larger ones are refused with 413 before Django reads them (core.limits, jobelix/asgi.py);
+# daphne has no limit of its own, so the reverse proxy caps bodies too (README, production paragraph).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -2,6 +2,12 @@
 
 Kept apart from `sessions_app.services` (the bot protocol's writes): this starts
 an operating-system process with a fresh token, and only the page uses it.
+
+The token lives exactly as long as the run (docs/security.md "Launch tokens"):
+the process gets it in its environment (JOBELIX_API_TOKEN), never on its command
+line, which any local user can read with `ps`; it is revoked when the run's
+session ends (completed, failed, stale, or a stop settled) and when the process
+exits, and the reaper revokes one whose process never started a session.
 """
 from __future__ import annotations
 
@@ -10,17 +16,25 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from accounts.services import create_token
+from accounts.models import ApiToken
+from accounts.services import create_token, revoke_token
 from core.errors import ApplicationError, PermissionDenied
+from sessions_app import services
 from sessions_app.models import BotSession
-from sessions_app.services import already_running, stale_after
 
 logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "JOBELIX_API_TOKEN"
+# Launch tokens are named by this module only: "Launch 2026-11-30 13:02:28".
+LAUNCH_TOKEN_NAME = "Launch {:%Y-%m-%d %H:%M:%S}"
+LAUNCH_TOKEN_PATTERN = r"^Launch [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 
 
 @dataclass
@@ -31,36 +45,39 @@ class Launch:
     command: list[str]
 
 
-def _redact(command: list[str], secret: str) -> list[str]:
-    return [part.replace(secret, "<token>") for part in command]
+def _launch_tokens():
+    return ApiToken.objects.filter(
+        scope=ApiToken.Scope.BOT, is_service=False, revoked_at__isnull=True, name__regex=LAUNCH_TOKEN_PATTERN)
 
 
 def launch_bot(user, api_url: str) -> Launch:
     """Start the bot for `user` as a detached process with a fresh `bot` token.
 
-    The command line is the JOBELIX_BOT_COMMAND setting, with `{token}` replaced
-    by the new token (tests point it at `python -m bot.simulate`). The bot
-    reports back to `api_url` (JOBELIX_API_URL) and applies on the board at
-    JOBELIX_SANDBOX_BOARD_URL (JOBELIX_BOARD_URL). Output goes to a log file
-    under .jobelix/bot-logs/.
+    The command line is the JOBELIX_BOT_COMMAND setting (tests point it at
+    `python -m bot.simulate`); the token is in the process's environment as
+    JOBELIX_API_TOKEN. The bot reports back to `api_url` (JOBELIX_API_URL) and
+    applies on the board at JOBELIX_SANDBOX_BOARD_URL (JOBELIX_BOARD_URL).
+    Output goes to a log file under .jobelix/bot-logs/.
     """
     if not settings.JOBELIX_DEMO_LAUNCH:
         raise PermissionDenied("Launching the bot from the page is disabled (JOBELIX_DEMO_LAUNCH).")
+    command = list(settings.JOBELIX_BOT_COMMAND)
+    if any("{token}" in part for part in command):
+        raise ApplicationError(
+            f"JOBELIX_BOT_COMMAND must not contain {{token}}: the launched bot reads its token from ${TOKEN_ENV}, "
+            "never from its command line.", status=500, code="launch_misconfigured")
     now = timezone.now()
     live = BotSession.objects.filter(
-        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=now - stale_after()
+        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=now - services.stale_after()
     ).first()
     if live is not None:
-        raise already_running(live.id)
+        raise services.already_running(live.id)
 
-    token_name = f"Launch {now:%Y-%m-%d %H:%M:%S}"
-    _, raw = create_token(user, token_name, "bot")
-    template = list(settings.JOBELIX_BOT_COMMAND)
-    command = [part.replace("{token}", raw) for part in template]
-    if not any("{token}" in part for part in template):
-        command.append(raw)
+    token_name = LAUNCH_TOKEN_NAME.format(now)
+    token, raw = create_token(user, token_name, ApiToken.Scope.BOT)
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
     env.update({
+        TOKEN_ENV: raw,
         "JOBELIX_API_URL": api_url.rstrip("/"),
         "JOBELIX_BOARD_URL": settings.JOBELIX_SANDBOX_BOARD_URL,
         "PYTHONUNBUFFERED": "1",
@@ -75,8 +92,38 @@ def launch_bot(user, api_url: str) -> Launch:
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
         except OSError as exc:
+            revoke_token(user, token.pk)
             raise ApplicationError(f"Could not start the bot: {exc}", status=500, code="launch_failed")
-    # Reap the child when it exits, so a long-lived server collects no zombies.
-    threading.Thread(target=process.wait, name=f"bot-launch-{process.pid}", daemon=True).start()
-    logger.info("launched bot for user %s: pid %s, %s", user.pk, process.pid, _redact(command, raw))
-    return Launch(pid=process.pid, token_name=token_name, log_path=log_path, command=_redact(command, raw))
+    # Reap the child when it exits (no zombies in a long-lived server) and end its token with it.
+    threading.Thread(target=_revoke_when_exited, args=(process, user, token.pk),
+                     name=f"bot-launch-{process.pid}", daemon=True).start()
+    logger.info("launched bot for user %s: pid %s, %s", user.pk, process.pid, command)
+    return Launch(pid=process.pid, token_name=token_name, log_path=log_path, command=command)
+
+
+def _revoke_when_exited(process: subprocess.Popen, user, token_id: int) -> None:
+    process.wait()
+    close_old_connections()
+    try:
+        revoke_token(user, token_id)
+    except Exception:  # the reaper revokes it later (revoke_abandoned_launch_tokens)
+        logger.exception("could not revoke launch token %s after pid %s exited", token_id, process.pid)
+    finally:
+        connection.close()
+
+
+def revoke_launch_token(session: BotSession) -> None:
+    """The run of `session` is over: revoke its token if the page launched it (a user's own bot token stays)."""
+    if session.token_id is not None and _launch_tokens().filter(pk=session.token_id).exists():
+        revoke_token(session.user, session.token_id)
+
+
+def revoke_abandoned_launch_tokens(now: datetime) -> int:
+    """Revoke launch tokens older than the stale window that no live session uses: their process
+    never started a session, or the server restarted before it saw the process exit."""
+    abandoned = (
+        _launch_tokens().filter(created_at__lt=now - services.stale_after())
+        .exclude(bot_sessions__status__in=BotSession.ACTIVE_STATUSES)
+        .select_related("user")
+    )
+    return sum(revoke_token(token.user, token.pk) for token in abandoned)

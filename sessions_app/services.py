@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.errors import ApplicationError, Conflict, NotFound
 from realtime import publish
 from realtime.models import Event
-from sessions_app import events
+from sessions_app import events, launch
 from sessions_app.models import STAT_FIELDS, BotSession
 
 Status = BotSession.Status
@@ -79,6 +79,7 @@ def _mark_stale(session: BotSession, now: datetime) -> None:
     session.error_message = session.error_message or STALE_MESSAGE.format(minutes=minutes)
     session.save(update_fields=["status", "completed_at", "error_message", "updated_at"])
     _publish(session)
+    launch.revoke_launch_token(session)
 
 
 def start_session(user, bot_version: str, platform: str, token=None) -> BotSession:
@@ -187,6 +188,7 @@ def complete_session(user, session_id: UUID, success: bool, error_message: str |
         session.completed_at = timezone.now()
         session.save(update_fields=["status", "error_message", *STAT_FIELDS, "completed_at", "updated_at"])
         _publish(session)
+        launch.revoke_launch_token(session)
     return session
 
 
@@ -247,9 +249,11 @@ def reap_stale_sessions(now: datetime | None = None) -> int:
                 session.completed_at = session.stopped_at
                 session.save(update_fields=["completed_at", "updated_at"])
                 _publish(session)
+                launch.revoke_launch_token(session)
             else:
                 _mark_stale(session, now)
             reaped += 1
+    launch.revoke_abandoned_launch_tokens(now)
     return reaped
 
 

@@ -121,7 +121,8 @@
         var td = document.createElement('td');
         if (name === 'link') {
           var a = document.createElement('a');
-          a.href = '/submissions/' + encodeURIComponent(job.job_id) + '/';
+          var href = '/submissions/' + encodeURIComponent(job.job_id) + '/';
+          if (window.Jobelix.safeHttpUrl(href)) a.href = href;
           a.textContent = job.job_id.slice(0, 8);
           td.append(a);
         } else if (name === 'status') {

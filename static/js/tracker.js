@@ -1,6 +1,7 @@
 /*
  * Tracker pages, kept live by the realtime client (static/js/realtime.js).
- * Every value from the server is rendered with textContent (never innerHTML).
+ * Every value from the server is rendered with textContent (never innerHTML); every href
+ * passes Jobelix.safeHttpUrl (static/js/safe.js).
  * Pages: #tracker-page[data-page] = jobs | job | applications | interviews | followups | recommendations.
  */
 (function () {
@@ -16,7 +17,9 @@
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'className') node.className = attrs[k]; else node.setAttribute(k, attrs[k]);
+      if (k === 'className') node.className = attrs[k];
+      else if (k === 'href') { if (window.Jobelix.safeHttpUrl(attrs[k])) node.setAttribute(k, attrs[k]); }
+      else node.setAttribute(k, attrs[k]);
     });
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
@@ -377,8 +380,8 @@
             var li = el('li', r.posting_id ? { 'data-posting-id': r.posting_id } : {});
             li.appendChild(el('span', { className: 'badge ' + r.recommendation }, fmtScore(r.score)));
             li.appendChild(document.createTextNode(' '));
-            var href = r.job_id ? '/jobs/' + r.job_id + '/' : r.url;
-            li.appendChild(href ? el('a', { href: href, rel: 'noopener noreferrer' }, r.job_title) : el('span', {}, r.job_title));
+            li.appendChild(r.job_id ? el('a', { href: '/jobs/' + r.job_id + '/' }, r.job_title)
+              : window.Jobelix.externalLink(r.url, r.job_title));
             li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
             if (byId[r.posting_id]) { li.appendChild(el('br')); li.appendChild(postingFacts(byId[r.posting_id])); }
             return li;

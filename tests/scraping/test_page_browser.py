@@ -39,9 +39,9 @@ def test_start_moves_the_bar_and_grid_live_and_ends_in_history(
     )
 
     page.click("#scrape-start")
-    page.wait_for_function("document.querySelectorAll('#company-grid tbody tr').length === 6")
+    page.wait_for_function("() => document.querySelectorAll('#company-grid tbody tr').length === 6")
     assert page.locator("#scrape-start").is_disabled() and page.locator("#scrape-stop").is_enabled()
-    page.wait_for_function("document.getElementById('run-status').textContent === 'completed'", timeout=30000)
+    page.wait_for_function("() => document.getElementById('run-status').textContent === 'completed'", timeout=30000)
 
     run = ScrapeRun.objects.get()
     assert run.status == "completed" and run.jobs_found == 21
@@ -81,6 +81,6 @@ def test_users_who_are_not_staff_watch_read_only(live_boards, scrape_queue, star
     page.wait_for_selector("#live-status[data-state=live]")
     assert page.locator("#scrape-start").count() == 0 and page.get_by_text("read-only").is_visible()
     services.start_run(None)
-    page.wait_for_function("document.getElementById('run-status').textContent === 'completed'", timeout=30000)
+    page.wait_for_function("() => document.getElementById('run-status').textContent === 'completed'", timeout=30000)
     assert page.locator("#company-grid .c-name").inner_text() == "Watched"
     assert page.locator("#run-jobs-found").inner_text() == "2"

@@ -115,7 +115,7 @@ def test_card_updates_through_the_polling_fallback_when_the_socket_fails(new_pag
 
 def test_launch_button_runs_the_bot_command_and_the_card_follows_it(new_page, login, user, start_daphne,
                                                                     transactional_db):
-    command = f"{sys.executable} -m bot.simulate --token {{token}} --pause 0.2 --jobs 2"
+    command = f"{sys.executable} -m bot.simulate --pause 0.2 --jobs 2"
     server = start_daphne(JOBELIX_DEMO_LAUNCH="1", JOBELIX_BOT_COMMAND=command)
     page = new_page()
     login(page, server, user)

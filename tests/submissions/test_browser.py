@@ -60,7 +60,7 @@ def test_progress_page_and_staff_monitor_follow_a_worker_live(
         "  window.connectionShown.push(document.querySelector('[data-field=connection]').textContent); });"
         "Jobelix.realtime.ws.close();"
     )
-    page.wait_for_function("window.connectionShown.indexOf('🔴 Reconnecting…') >= 0")
+    page.wait_for_function("() => window.connectionShown.indexOf('🔴 Reconnecting…') >= 0")
     assert reporter.report_submission_started(job.pk, third.pk, third.target_name)
     assert reporter.report_submission_success(job.pk, third.pk, 2, 1)
     assert reporter.report_job_completed(job.pk, 2, 1)
