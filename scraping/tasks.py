@@ -11,9 +11,10 @@ def run_scrape(run_id: int) -> str | None:
 
 
 @shared_task(name="scraping.scheduled_scrape")
-def scheduled_scrape(company_ids: list[int] | None = None) -> int | None:
-    """Celery beat's periodic scrape (see services.set_schedule); skipped while a run is active."""
+def scheduled_scrape(company_ids: list[int] | None = None, schedule: str | None = None) -> int | None:
+    """Celery beat's periodic scrape of schedule `schedule` (see services.save_schedule): once per
+    slot of that schedule, skipped while a run is active."""
     from scraping.services import start_scheduled_run
 
-    run = start_scheduled_run(company_ids)
+    run = start_scheduled_run(company_ids, schedule)
     return run.pk if run else None

@@ -6,6 +6,9 @@ from scraping import api, views
 urlpatterns = [
     path("scraping/", views.scraping_page, name="scraping-page"),
     path("scraping/schedule", views.save_schedule, name="scraping-schedule"),
+    path("scraping/schedules/<int:schedule_id>/pause", views.pause_schedule, name="scraping-schedule-pause"),
+    path("scraping/schedules/<int:schedule_id>/resume", views.resume_schedule, name="scraping-schedule-resume"),
+    path("scraping/schedules/<int:schedule_id>/delete", views.delete_schedule, name="scraping-schedule-delete"),
     path("api/v1/scraping/status", api.StatusView.as_view(), name="api-scraping-status"),
     path("api/v1/scraping/start", api.StartView.as_view(), name="api-scraping-start"),
     path("api/v1/scraping/stop", api.StopView.as_view(), name="api-scraping-stop"),
@@ -15,4 +18,11 @@ urlpatterns = [
     path("api/v1/scraping/health", api.HealthView.as_view(), name="api-scraping-health"),
     path("api/v1/scraping/companies", api.CompanyListView.as_view(), name="api-scraping-companies"),
     path("api/v1/scraping/schedule", api.ScheduleView.as_view(), name="api-scraping-schedule"),
+    path("api/v1/scraping/schedules", api.ScheduleListView.as_view(), name="api-scraping-schedules"),
+    path("api/v1/scraping/schedules/<int:schedule_id>", api.ScheduleDetailView.as_view(),
+         name="api-scraping-schedule-detail"),
+    path("api/v1/scraping/schedules/<int:schedule_id>/pause", api.SchedulePauseView.as_view(),
+         name="api-scraping-schedule-pause"),
+    path("api/v1/scraping/schedules/<int:schedule_id>/resume", api.ScheduleResumeView.as_view(),
+         name="api-scraping-schedule-resume"),
 ]

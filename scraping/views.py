@@ -2,11 +2,14 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
 from scraping import selectors, services
-from scraping.forms import ScheduleForm
+from scraping.forms import WEEKDAYS, ScheduleForm
 
 
 @login_required
@@ -21,24 +24,56 @@ def scraping_page(request):
             "is_staff": staff,
             "companies": selectors.companies() if staff else [],
             "schedule": services.get_schedule() if staff else None,
+            "schedules": services.list_schedules() if staff else [],
+            "schedule_form": ScheduleForm(initial={"kind": "interval", "every_minutes": 360, "timezone": "UTC"}),
+            "timezones": services.timezone_names() if staff else (),
+            "weekdays": WEEKDAYS,
         },
     )
+
+
+def _back_to_schedules() -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("scraping-page") + "#schedules")
 
 
 @staff_member_required
 @require_POST
 def save_schedule(request):
-    """The page's schedule form (staff): every N minutes, on or off, for all or chosen companies."""
+    """The page's schedule form (staff): create or change the schedule of that name."""
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Schedule not saved: {form.error_text()}")
-        return redirect("scraping-page")
+        return _back_to_schedules()
     data = form.cleaned_data
     try:
-        services.set_schedule(enabled=data["enabled"], every_minutes=data["every_minutes"],
-                              company_ids=data["company_ids"] or None)
-    except services.NothingToScrape as exc:  # a company deleted meanwhile: said on the page, as form errors are
+        services.save_schedule(data["name"], data["spec"], enabled=data["enabled"],
+                               company_ids=data["company_ids"] or None)
+    except ApplicationError as exc:  # a company deleted meanwhile: said on the page, as form errors are
         messages.error(request, f"Schedule not saved: {exc.message}")
     else:
         messages.success(request, "Schedule saved.")
-    return redirect("scraping-page")
+    return _back_to_schedules()
+
+
+@staff_member_required
+@require_POST
+def pause_schedule(request, schedule_id: int):
+    schedule = services.set_schedule_enabled(schedule_id, False)
+    messages.success(request, f"Schedule {schedule['name']} paused.")
+    return _back_to_schedules()
+
+
+@staff_member_required
+@require_POST
+def resume_schedule(request, schedule_id: int):
+    schedule = services.set_schedule_enabled(schedule_id, True)
+    messages.success(request, f"Schedule {schedule['name']} resumed.")
+    return _back_to_schedules()
+
+
+@staff_member_required
+@require_POST
+def delete_schedule(request, schedule_id: int):
+    services.delete_schedule(schedule_id)
+    messages.success(request, "Schedule deleted.")
+    return _back_to_schedules()

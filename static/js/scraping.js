@@ -214,6 +214,37 @@
     });
   });
 
+  /* Schedules (staff): times in the browser's zone; Edit fills the form with that schedule. */
+  function localTimes(scope) {
+    scope.querySelectorAll('time[datetime]').forEach(function (t) { t.textContent = when(t.getAttribute('datetime')); });
+  }
+  var schedulesData = $('scrape-schedules-data');
+  if (schedulesData) {
+    var schedules = JSON.parse(schedulesData.textContent);
+    localTimes($('schedule-list'));
+    document.querySelectorAll('#schedule-list .s-edit').forEach(function (button) {
+      button.addEventListener('click', function () {
+        var id = Number(button.closest('tr').dataset.scheduleId);
+        var s = schedules.filter(function (x) { return x.id === id; })[0];
+        if (s) fillScheduleForm(s);
+      });
+    });
+  }
+  function fillScheduleForm(s) {
+    var form = $('schedule-form');
+    var field = function (name) { return form.elements.namedItem(name); };
+    field('name').value = s.name;
+    field('enabled').checked = s.enabled;
+    form.querySelector('input[name=kind][value=' + (s.kind === 'interval' ? 'interval' : 'cron') + ']').checked = true;
+    if (s.every_minutes) field('every_minutes').value = s.every_minutes;
+    if (s.cron) Object.keys(s.cron).forEach(function (k) { field(k).value = s.cron[k]; });
+    if (s.timezone && s.kind !== 'interval') field('timezone').value = s.timezone;
+    form.querySelectorAll('input[name=company_ids]').forEach(function (box) {
+      box.checked = (s.company_ids || []).indexOf(Number(box.value)) >= 0;
+    });
+    form.scrollIntoView();
+  }
+
   renderHistory(JSON.parse($('scrape-runs-data').textContent));
   showPanel(JSON.parse($('scrape-panel-data').textContent));
 })();
