@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "scraping",
     "submissions",
     "tracker",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -323,3 +324,24 @@ SCRAPING_JSONLD_MAX_PAGES = env_int("SCRAPING_JSONLD_MAX_PAGES", 50)
 SCRAPING_CONCURRENCY = env_int("SCRAPING_CONCURRENCY", 20)
 SCRAPING_TIMEOUT = float(env("SCRAPING_TIMEOUT") or 300.0)
 SCRAPING_QUEUE = env("SCRAPING_QUEUE", "")  # Celery queue for scrape runs ("" = the default queue)
+
+# --- seeds: notifications, export --- (docs/notifications.md; every value can be set in the environment)
+# Mail: the console in DEBUG (`make run` prints each email), else SMTP with the settings below.
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", "")  # for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "Jobelix <jobelix@localhost>"
+NOTIFICATIONS_SITE_URL = (env("JOBELIX_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")  # links in messages
+NOTIFICATIONS_WEBHOOK_TIMEOUT = float(env("NOTIFICATIONS_WEBHOOK_TIMEOUT") or 10.0)
+NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 5)
+NOTIFICATIONS_RETRY_SECONDS = env_int("NOTIFICATIONS_RETRY_SECONDS", 30)  # doubled at each retry
+NOTIFICATIONS_QUEUE = env("NOTIFICATIONS_QUEUE", "")  # Celery queue of notification tasks ("" = the default queue)
+# CSV exports are streamed: rows read from PostgreSQL this many at a time.
+EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 2000)

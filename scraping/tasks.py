@@ -5,9 +5,13 @@ from celery import shared_task
 @shared_task(name="scraping.run_scrape")
 def run_scrape(run_id: int) -> str | None:
     """Scrape run `run_id` (queued by services.start_run). Idempotent: a finished run is left alone."""
+    from notifications.services import scrape_run_ended
     from scraping.runner import execute_run
 
-    return execute_run(run_id)
+    status = execute_run(run_id)
+    if status is not None:
+        scrape_run_ended(run_id)  # failures, errors and new matches are notified (notifications app)
+    return status
 
 
 @shared_task(name="scraping.scheduled_scrape")
