@@ -344,4 +344,4 @@ NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 5)
 NOTIFICATIONS_RETRY_SECONDS = env_int("NOTIFICATIONS_RETRY_SECONDS", 30)  # doubled at each retry
 NOTIFICATIONS_QUEUE = env("NOTIFICATIONS_QUEUE", "")  # Celery queue of notification tasks ("" = the default queue)
 # CSV exports are streamed: rows read from PostgreSQL this many at a time.
-EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 2000)
+EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 500)

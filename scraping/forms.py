@@ -9,7 +9,9 @@ from typing import Any
 
 from django import forms
 
+from core.errors import ApplicationError, PermissionDenied
 from scraping import services
+from scraping.models import Company
 
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (0, "Sun")]
 KINDS = [("interval", "Every N minutes"), ("time", "At a time of day"), ("cron", "Crontab")]
@@ -80,3 +82,28 @@ class ScheduleForm(ErrorTextMixin, forms.Form):
                 self.add_error(field if field in self.fields else None, message)
         data["name"] = data.get("name") or services.DEFAULT_SCHEDULE
         return data
+
+
+class PostingFilterForm(forms.Form):
+    """The postings download's filters (GET); an unreadable one is refused, not ignored."""
+
+    company = IdListField(required=False)
+    source = forms.ChoiceField(choices=[("", "any source"), *Company.Source.choices], required=False)
+    q = forms.CharField(max_length=200, required=False)
+    remote = forms.ChoiceField(choices=[("", "any"), ("true", "remote"), ("false", "not remote")], required=False)
+    active = forms.ChoiceField(choices=[("true", "active"), ("false", "inactive"), ("all", "all")], required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self, *, staff: bool) -> dict[str, Any]:
+        """Keyword arguments for selectors.postings; inactive postings are for staff."""
+        if not self.is_valid():
+            raise ApplicationError("Unreadable filter.", fields={k: " ".join(v) for k, v in self.errors.items()})
+        data = self.cleaned_data
+        active = {"": True, "true": True, "false": False, "all": None}[data["active"]]
+        if active is not True and not staff:
+            raise PermissionDenied("Only staff may download inactive postings.")
+        return {
+            "company_ids": data["company"], "source": data["source"], "q": data["q"].strip(),
+            "remote": {"": None, "true": True, "false": False}[data["remote"]], "active": active,
+            "since": data["since"],
+        }

@@ -1,9 +1,12 @@
 """Reads of scraping state, and the JSON shapes the API, the page and the events share."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.conf import settings
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from core.wire import iso
 from scraping import events
@@ -129,3 +132,52 @@ def companies() -> list[dict[str, Any]]:
         {"id": c.id, "name": c.name, "source": c.source, "active": c.active}
         for c in Company.objects.order_by("name", "id")
     ]
+
+
+# ---- CSV exports (streamed by core.exports: rows come from a server-side cursor) -----------------
+
+RUN_EXPORT_HEADER = [
+    "run_id", "run_status", "run_created_at", "run_started_at", "run_ended_at", "started_by",
+    "company_id", "company", "source", "company_status", "jobs_found", "duration_seconds", "error",
+]
+POSTING_EXPORT_HEADER = [
+    "posting_id", "company_id", "company", "source", "external_id", "title", "location", "remote", "department",
+    "url", "apply_url", "posted_at", "first_seen", "last_seen", "active",
+]
+
+
+def export_run_rows() -> Iterator[tuple]:
+    """Every run's companies, one row each, newest run first (staff's download)."""
+    rows = CompanyScrape.objects.order_by("-run__created_at", "-run_id", "company__name", "id").values_list(
+        "run_id", "run__status", "run__created_at", "run__started_at", "run__ended_at", "run__started_by__username",
+        "company_id", "company__name", "company__source", "status", "jobs_found", "duration_seconds", "error",
+    )
+    for row in rows.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
+        yield (*row[:5], row[5] or "schedule", *row[6:])
+
+
+def postings(*, company_ids: list[int] | None = None, source: str = "", q: str = "", remote: bool | None = None,
+             active: bool | None = True, since: date | None = None) -> QuerySet[JobPosting]:
+    """Scraped postings by the filters of the postings download (scraping.forms.PostingFilterForm)."""
+    found = JobPosting.objects.all()
+    if company_ids:
+        found = found.filter(company_id__in=company_ids)
+    if source:
+        found = found.filter(company__source=source)
+    if q:
+        found = found.filter(Q(title__icontains=q) | Q(company__name__icontains=q) | Q(location__icontains=q))
+    if remote is not None:
+        found = found.filter(remote=remote)
+    if active is not None:
+        found = found.filter(active=active)
+    if since is not None:
+        found = found.filter(first_seen__date__gte=since)
+    return found
+
+
+def export_posting_rows(found: QuerySet[JobPosting]) -> Iterator[tuple]:
+    rows = found.order_by("-first_seen", "-id").values_list(
+        "id", "company_id", "company__name", "company__source", "external_id", "title", "location", "remote",
+        "department", "url", "apply_url", "posted_at", "first_seen", "last_seen", "active",
+    )
+    return rows.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS)

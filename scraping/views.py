@@ -2,14 +2,17 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from core.exports import csv_response
 from scraping import selectors, services
-from scraping.forms import WEEKDAYS, ScheduleForm
+from scraping.forms import WEEKDAYS, PostingFilterForm, ScheduleForm
+from scraping.models import Company
 
 
 @login_required
@@ -28,6 +31,7 @@ def scraping_page(request):
             "schedule_form": ScheduleForm(initial={"kind": "interval", "every_minutes": 360, "timezone": "UTC"}),
             "timezones": services.timezone_names() if staff else (),
             "weekdays": WEEKDAYS,
+            "sources": Company.Source.choices,
         },
     )
 
@@ -77,3 +81,21 @@ def delete_schedule(request, schedule_id: int):
     services.delete_schedule(schedule_id)
     messages.success(request, "Schedule deleted.")
     return _back_to_schedules()
+
+
+# ---- CSV downloads (streamed: core.exports) --------------------------------------------------
+
+@staff_member_required
+def export_runs(request: HttpRequest) -> StreamingHttpResponse:
+    """Every run, one row per company it scraped (staff)."""
+    return csv_response(f"scrape-runs-{timezone.now():%Y%m%d-%H%M}.csv", selectors.RUN_EXPORT_HEADER,
+                        selectors.export_run_rows())
+
+
+@login_required
+def export_postings(request: HttpRequest) -> StreamingHttpResponse:
+    """Scraped postings by the filters in the query string: active ones for anyone signed in,
+    inactive ones too for staff (as the admin shows them)."""
+    found = selectors.postings(**PostingFilterForm(request.GET).filters(staff=request.user.is_staff))
+    return csv_response(f"postings-{timezone.now():%Y%m%d-%H%M}.csv", selectors.POSTING_EXPORT_HEADER,
+                        selectors.export_posting_rows(found))
