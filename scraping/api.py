@@ -240,3 +240,35 @@ class ScheduleResumeView(APIView):
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, schedule_id: int):
         return Response(services.set_schedule_enabled(schedule_id, True))
+
+
+# ---- history beyond the last runs, and analytics -------------------------------------------------
+
+class HistoryQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=selectors.MAX_PAGE_SIZE,
+                                         default=selectors.HISTORY_SIZE)
+
+
+class AnalyticsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=selectors.ANALYTICS_MAX_DAYS, default=30)
+
+
+class RunHistoryView(APIView):
+    """GET /api/v1/scraping/history?page=2&page_size=20 — every run, newest first, a page at a time."""
+
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.run_history_page(query.validated_data["page"], query.validated_data["page_size"]))
+
+
+class AnalyticsView(APIView):
+    """GET /api/v1/scraping/analytics?days=30 — jobs found per company over time, error rate per source."""
+
+    @extend_schema(parameters=[AnalyticsQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = AnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.analytics(query.validated_data["days"]))

@@ -10,30 +10,44 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.exports import csv_response
+from realtime.selectors import recent_events
 from scraping import selectors, services
 from scraping.forms import WEEKDAYS, PostingFilterForm, ScheduleForm
 from scraping.models import Company
+
+DEBUG_EVENTS = 50
 
 
 @login_required
 def scraping_page(request):
     staff = request.user.is_staff
+    history = selectors.run_history_page(_page_number(request.GET.get("page")))
     return render(
         request,
         "scraping/page.html",
         {
             "panel": selectors.panel_state(),
-            "runs": selectors.recent_runs(),
+            "runs": history["runs"],
+            "history": history,
+            "health": selectors.health(),
+            "analytics": selectors.analytics(),
             "is_staff": staff,
             "companies": selectors.companies() if staff else [],
             "schedule": services.get_schedule() if staff else None,
             "schedules": services.list_schedules() if staff else [],
-            "schedule_form": ScheduleForm(initial={"kind": "interval", "every_minutes": 360, "timezone": "UTC"}),
             "timezones": services.timezone_names() if staff else (),
             "weekdays": WEEKDAYS,
             "sources": Company.Source.choices,
+            # The spec's debug panel: the last raw events of the `scraping` channel, up to what the page resumes after.
+            "debug_events": recent_events(request.user.id, ["scraping"], limit=DEBUG_EVENTS,
+                                          up_to=getattr(request, "realtime_last_event_id", None)) if staff else [],
         },
     )
+
+
+def _page_number(raw: str | None) -> int:
+    """?page=N of the history (an unreadable one shows the first page)."""
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 1_000_000 else 1
 
 
 def _back_to_schedules() -> HttpResponseRedirect:
