@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Generator[bytes, None, None]:
     """UTF-8 CSV in chunks of about CHUNK_BYTES: only one chunk of text is held at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -57,13 +57,17 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
         yield buffer.getvalue().encode()
 
 
-async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+def _next_chunk(chunks: Generator[bytes, None, None]) -> bytes | None:
+    return next(chunks, None)
+
+
+async def _pulled(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
     """Each chunk made on Django's sync thread; the generator (and its cursor) closed however the
     download ends, a client that went away included."""
-    step = sync_to_async(next, thread_sensitive=True)
+    step = sync_to_async(_next_chunk, thread_sensitive=True)
     try:
         while True:
-            chunk = await step(chunks, None)
+            chunk = await step(chunks)
             if chunk is None:
                 return
             yield chunk

@@ -260,15 +260,20 @@ def deliver(notification_id: int) -> bool:
     return True
 
 
+def slack_text(text: str) -> str:
+    """Scraped titles and names are hostile: escape what Slack reads as markup (links, <!channel>)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def post_webhook(url: str, text: str) -> None:
-    """POST {"text": text} (Slack's incoming-webhook shape); anything but a 2xx is a failure.
+    """POST {"text": text} (Slack's incoming-webhook shape, escaped); anything but a 2xx is a failure.
 
     TODO(core.net): send through core.net's outgoing-fetch guard once it is on main (no
     loopback, private or metadata addresses unless a dev/test setting allows them). Until
     then: http(s) only (the model validates it), a timeout, and no redirects followed.
     """
     try:
-        response = httpx.post(url, json={"text": text}, timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
+        response = httpx.post(url, json={"text": slack_text(text)}, timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT,
                         follow_redirects=False, headers={"User-Agent": "Jobelix notifications"})
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}")

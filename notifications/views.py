@@ -22,7 +22,7 @@ def save_settings(request: HttpRequest) -> HttpResponse:
         services.save_settings(request.user, {name: form.cleaned_data[name] for name in form.fields})
         messages.success(request, "Notification settings saved.")
     else:
-        errors = " ".join(f"{form.fields[name].label if name in form.fields else ''}: {' '.join(msgs)}"
+        errors = " ".join(f"{form.fields[name].label if name in form.fields else ''}: {' '.join(str(m) for m in msgs)}"
                           for name, msgs in form.errors.items())
         messages.error(request, f"Notification settings not saved: {errors}")
     return HttpResponseRedirect(reverse("profile") + "#notifications")

@@ -65,7 +65,8 @@ class ScheduleForm(ErrorTextMixin, forms.Form):
     company_ids = IdListField(required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:
@@ -97,7 +98,8 @@ class PostingFilterForm(forms.Form):
     def filters(self, *, staff: bool) -> dict[str, Any]:
         """Keyword arguments for selectors.postings; inactive postings are for staff."""
         if not self.is_valid():
-            raise ApplicationError("Unreadable filter.", fields={k: " ".join(v) for k, v in self.errors.items()})
+            raise ApplicationError("Unreadable filter.",
+                                   fields={k: " ".join(str(m) for m in v) for k, v in self.errors.items()})
         data = self.cleaned_data
         active = {"": True, "true": True, "false": False, "all": None}[data["active"]]
         if active is not True and not staff:

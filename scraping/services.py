@@ -517,7 +517,8 @@ def schedule_spec(
                             day_of_week=",".join(map(str, chosen)) if chosen and len(chosen) < 7 else "*")
     elif kind == "cron":
         fields = {name: (str((cron or {}).get(name) or "*").strip() or "*") for name in CRON_FIELDS}
-        spec = ScheduleSpec(**fields, tz=tz)
+        spec = ScheduleSpec(minute=fields["minute"], hour=fields["hour"], day_of_month=fields["day_of_month"],
+                            month_of_year=fields["month_of_year"], day_of_week=fields["day_of_week"], tz=tz)
     else:
         raise InvalidSchedule("A schedule is an interval, a crontab or a time of day.",
                               fields={"kind": "Choose interval, cron or time."})
@@ -679,7 +680,7 @@ def next_run(task: PeriodicTask, now: datetime) -> datetime | None:
 def previous_fire(crontab: CrontabSchedule, now: datetime) -> datetime | None:
     """The latest moment at or before `now` this crontab fires, read in its timezone (UTC result);
     None if it never fired within five years (say, 30 February)."""
-    parsed = celery_crontab(**{name: getattr(crontab, name) for name in CRON_FIELDS})
+    parsed: Any = celery_crontab(**{name: getattr(crontab, name) for name in CRON_FIELDS})  # parsed into sets
     tz = zoneinfo.ZoneInfo(str(crontab.timezone))
     local = now.astimezone(tz)
     hours, minutes = sorted(parsed.hour, reverse=True), sorted(parsed.minute, reverse=True)

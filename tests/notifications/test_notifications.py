@@ -133,7 +133,7 @@ def test_new_postings_are_sent_to_users_they_match_above_their_threshold(make_us
     listen(alice, email=False, webhook=receiver.url, min_match_score=70)
     listen(carol, email=True, min_match_score=100, new_matches=False)  # turned off
     listen(dave, email=False)  # no channel: nothing
-    run = completed_run({"Pythonista": [
+    run = completed_run({"<!channel> Py & Co": [
         NormalizedJob("b1", "Senior Backend Engineer", location="Berlin", description=PYTHON_JOB,
                       url="https://jobs.example/b1"),
         NormalizedJob("n1", "Pediatric Nurse", location="Tokyo", description=NURSE_JOB),
@@ -144,7 +144,8 @@ def test_new_postings_are_sent_to_users_they_match_above_their_threshold(make_us
     assert mail.outbox == [] and len(receiver.texts) == 1
     text = receiver.texts[0]
     assert text.startswith("1 new posting match your profile (score at least 70)")
-    assert "Senior Backend Engineer at Pythonista (100) https://jobs.example/b1" in text
+    # Scraped names are text for Slack, never markup (no @channel ping, no link syntax).
+    assert "Senior Backend Engineer at &lt;!channel&gt; Py &amp; Co (100) https://jobs.example/b1" in text
     assert "Nurse" not in text
     assert NotificationSent.objects.get().user == alice
 
