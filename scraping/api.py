@@ -207,7 +207,7 @@ class ScheduleDetailView(APIView):
 
     permission_classes = [StaffForWrites]
 
-    @extend_schema(operation_id="v1_scraping_schedule_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_scraping_schedules_detail", responses=OpenApiTypes.OBJECT)
     def get(self, request, schedule_id: int):
         return Response(services.get_schedule_by_id(schedule_id))
 
