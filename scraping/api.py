@@ -165,11 +165,12 @@ class ScheduleSerializer(serializers.Serializer):
     cron = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
                                  help_text="minute, hour, day_of_month, month_of_year, day_of_week")
     time_of_day = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM")
-    days = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=7,
+    days = serializers.ListField(child=serializers.IntegerField(min_value=-1, max_value=99), required=False,
+                                 max_length=7,
                                  help_text="Weekdays for a time of day, 0 = Sunday (empty: every day).")
     timezone = serializers.CharField(default="UTC", max_length=64)
-    company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                        allow_null=True, max_length=10000)
+    company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                        required=False, allow_null=True, max_length=10000)
 
     def spec(self) -> services.ScheduleSpec:
         data = self.validated_data

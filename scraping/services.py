@@ -592,7 +592,10 @@ def get_schedule() -> dict[str, Any]:
 
 
 def _schedules():
-    return PeriodicTask.objects.filter(name__startswith=SCHEDULE_PREFIX).select_related("interval", "crontab")
+    from scraping.tasks import scheduled_scrape
+
+    return PeriodicTask.objects.filter(name__startswith=SCHEDULE_PREFIX, task=scheduled_scrape.name).select_related(
+        "interval", "crontab")
 
 
 def list_schedules() -> list[dict[str, Any]]:
