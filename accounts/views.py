@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm, TokenForm
+from notifications.views import settings_form
 from realtime.selectors import recent_events
 
 DASHBOARD_CHANNELS = [
@@ -34,7 +35,7 @@ def profile(request):
         services.save_profile(form)
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form, "notification_form": settings_form(request.user)})
 
 
 @login_required

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "scraping",
     "submissions",
     "tracker",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -415,3 +416,23 @@ HEALTH_EVENTS_PER_MINUTE_WARN = env_int("HEALTH_EVENTS_PER_MINUTE_WARN", 6000)
 # Request bodies: larger ones are refused with 413 before Django reads them (core.limits, jobelix/asgi.py);
 # daphne has no limit of its own, so the reverse proxy caps bodies too (README, production paragraph).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# --- seeds: notifications, export --- (docs/notifications.md; every value can be set in the environment)
+# Mail: the console in DEBUG (`make run` prints each email), else SMTP with the settings below.
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", "")  # for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "Jobelix <jobelix@localhost>"
+NOTIFICATIONS_SITE_URL = (env("JOBELIX_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")  # links in messages
+NOTIFICATIONS_WEBHOOK_TIMEOUT = float(env("NOTIFICATIONS_WEBHOOK_TIMEOUT") or 10.0)
+NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 5)
+NOTIFICATIONS_RETRY_SECONDS = env_int("NOTIFICATIONS_RETRY_SECONDS", 30)  # doubled at each retry
+NOTIFICATIONS_QUEUE = env("NOTIFICATIONS_QUEUE", "")  # Celery queue of notification tasks ("" = the default queue)
+# CSV exports are streamed: rows read from PostgreSQL this many at a time.
+EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 500)

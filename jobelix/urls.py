@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("scraping.urls")),
     path("", include("submissions.urls")),
     path("", include("tracker.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler404 = "jobelix.views.not_found"

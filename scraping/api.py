@@ -231,3 +231,124 @@ class PostingDetailView(APIView):
         if detail is None:
             raise NotFound("No such posting.")
         return Response(detail)
+# ---- schedules (several, by interval, time of day or crontab) ----------------------------------
+
+class ScheduleSerializer(serializers.Serializer):
+    """Types only: what the schedule fires on is checked by services.schedule_spec."""
+
+    name = serializers.CharField(max_length=services.SCHEDULE_NAME_MAX, required=False)
+    enabled = serializers.BooleanField(default=True)
+    kind = serializers.ChoiceField(choices=["interval", "time", "cron"])
+    every_minutes = serializers.IntegerField(required=False, allow_null=True)
+    cron = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                 help_text="minute, hour, day_of_month, month_of_year, day_of_week")
+    time_of_day = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM")
+    days = serializers.ListField(child=serializers.IntegerField(min_value=-1, max_value=99), required=False,
+                                 max_length=7,
+                                 help_text="Weekdays for a time of day, 0 = Sunday (empty: every day).")
+    timezone = serializers.CharField(default="UTC", max_length=64)
+    company_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                        required=False, allow_null=True, max_length=10000)
+
+    def spec(self) -> services.ScheduleSpec:
+        data = self.validated_data
+        return services.schedule_spec(
+            data["kind"], every_minutes=data.get("every_minutes"), cron=data.get("cron"),
+            time_of_day=data.get("time_of_day"), days=data.get("days"), tz=data["timezone"],
+        )
+
+
+def _save_schedule(request, name: str | None) -> dict:
+    serializer = ScheduleSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    return services.save_schedule(name or data.get("name") or services.DEFAULT_SCHEDULE, serializer.spec(),
+                                  enabled=data["enabled"], company_ids=data.get("company_ids"))
+
+
+class ScheduleListView(APIView):
+    """GET /api/v1/scraping/schedules — every schedule with its next run; POST (staff) creates
+    or replaces the schedule of that name."""
+
+    permission_classes = [TokenScopes, StaffForWrites]
+
+    @extend_schema(operation_id="v1_scraping_schedules_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response({"schedules": services.list_schedules()})
+
+    @extend_schema(request=ScheduleSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        return Response(_save_schedule(request, None), status=status.HTTP_201_CREATED)
+
+
+class ScheduleDetailView(APIView):
+    """GET / PUT / DELETE /api/v1/scraping/schedules/<id> — one schedule (changes: staff)."""
+
+    permission_classes = [TokenScopes, StaffForWrites]
+
+    @extend_schema(operation_id="v1_scraping_schedules_detail", responses=OpenApiTypes.OBJECT)
+    def get(self, request, schedule_id: int):
+        return Response(services.get_schedule_by_id(schedule_id))
+
+    @extend_schema(request=ScheduleSerializer, responses=OpenApiTypes.OBJECT)
+    def put(self, request, schedule_id: int):
+        name = services.get_schedule_by_id(schedule_id)["name"]
+        return Response(_save_schedule(request, name))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, schedule_id: int):
+        services.delete_schedule(schedule_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SchedulePauseView(APIView):
+    """POST /api/v1/scraping/schedules/<id>/pause — beat stops firing it (no next run)."""
+
+    permission_classes = [TokenScopes, StaffOnly]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, schedule_id: int):
+        return Response(services.set_schedule_enabled(schedule_id, False))
+
+
+class ScheduleResumeView(APIView):
+    """POST /api/v1/scraping/schedules/<id>/resume — fires again from its next slot."""
+
+    permission_classes = [TokenScopes, StaffOnly]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, schedule_id: int):
+        return Response(services.set_schedule_enabled(schedule_id, True))
+
+
+# ---- history beyond the last runs, and analytics -------------------------------------------------
+
+class HistoryQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=selectors.MAX_PAGE_SIZE,
+                                         default=selectors.HISTORY_SIZE)
+
+
+class AnalyticsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=selectors.ANALYTICS_MAX_DAYS, default=30)
+
+
+class RunHistoryView(APIView):
+    """GET /api/v1/scraping/history?page=2&page_size=20 — every run, newest first, a page at a time."""
+
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.run_history_page(query.validated_data["page"], query.validated_data["page_size"],
+                                                    staff=_staff(request)))
+
+
+class AnalyticsView(APIView):
+    """GET /api/v1/scraping/analytics?days=30 — jobs found per company over time, error rate per source."""
+
+    @extend_schema(parameters=[AnalyticsQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = AnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.analytics(query.validated_data["days"]))

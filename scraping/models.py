@@ -176,3 +176,28 @@ class JobPosting(models.Model):
 
     def __str__(self):
         return f"{self.title} — {self.company}"
+
+
+class ScheduledSlot(models.Model):
+    """One row per slot of a schedule that a scheduled scrape claimed.
+
+    The unique constraint is what makes a slot start at most one run, however many
+    beat processes (or redelivered tasks) fire it: the second claim of the same
+    (schedule, slot_start) fails and is skipped.
+    """
+
+    schedule = models.ForeignKey(
+        "django_celery_beat.PeriodicTask", on_delete=models.CASCADE, related_name="scraping_slots"
+    )
+    slot_start = models.DateTimeField(help_text="The scheduled moment this run was for (UTC).")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    run = models.ForeignKey(ScrapeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-slot_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "slot_start"], name="scraping_one_claim_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"slot {self.slot_start:%Y-%m-%d %H:%M} of schedule {self.schedule_id}"

@@ -1,11 +1,16 @@
 """Reads of scraping state, and the JSON shapes the API, the page and the events share."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
 
+from core.resources import system_resources
 from core.wire import iso
 from scraping import events
 from scraping.events import CompanyCounts
@@ -84,17 +89,19 @@ def panel_state(*, staff: bool = False) -> dict[str, Any]:
 
 def recent_runs(limit: int = HISTORY_SIZE, *, staff: bool = False) -> list[dict[str, Any]]:
     """Newest first, with the counts the history table and the chart need."""
-    runs = list(
+    return run_history_page(1, limit, staff=staff)["runs"]
+
+
+def _runs_with_counts() -> QuerySet[ScrapeRun]:
+    return (
         ScrapeRun.objects.select_related("started_by")
         .annotate(
             total=Count("company_scrapes"),
             done=Count("company_scrapes", filter=~Q(company_scrapes__status__in=UNFINISHED_COMPANY)),
             failed=Count("company_scrapes", filter=Q(company_scrapes__status=CompanyScrape.Status.FAILED)),
         )
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-id")
     )
-    return [events.run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}, staff=staff)
-            for run in runs]
 
 
 def health() -> dict[str, Any]:
@@ -124,6 +131,7 @@ def health() -> dict[str, Any]:
         "runs_considered": len(recent_ids),
         "active_companies": Company.objects.filter(active=True).count(),
         "active_postings": JobPosting.objects.filter(active=True).count(),
+        "system_resources": system_resources(),
     }
 
 
@@ -218,3 +226,115 @@ def filter_postings(
 def posting_detail(posting_id: int) -> dict[str, Any] | None:
     posting = JobPosting.objects.select_related("company").filter(pk=posting_id).first()
     return posting_payload(posting, detail=True) if posting else None
+# ---- CSV exports (streamed by core.exports: rows come from a server-side cursor) -----------------
+
+RUN_EXPORT_HEADER = [
+    "run_id", "run_status", "run_created_at", "run_started_at", "run_ended_at", "started_by",
+    "company_id", "company", "source", "company_status", "jobs_found", "duration_seconds", "error",
+]
+POSTING_EXPORT_HEADER = [
+    "posting_id", "company_id", "company", "source", "external_id", "title", "location", "remote", "department",
+    "url", "apply_url", "posted_at", "first_seen", "last_seen", "active",
+]
+
+
+def export_run_rows() -> Iterator[tuple]:
+    """Every run's companies, one row each, newest run first (staff's download)."""
+    rows = CompanyScrape.objects.order_by("-run__created_at", "-run_id", "company__name", "id").values_list(
+        "run_id", "run__status", "run__created_at", "run__started_at", "run__ended_at", "run__started_by__username",
+        "company_id", "company__name", "company__source", "status", "jobs_found", "duration_seconds", "error",
+    )
+    for row in rows.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
+        yield (*row[:5], row[5] or "schedule", *row[6:])
+
+
+def postings(*, company_ids: list[int] | None = None, source: str = "", q: str = "", remote: bool | None = None,
+             active: bool | None = True, since: date | None = None) -> QuerySet[JobPosting]:
+    """Scraped postings by the filters of the postings download (scraping.forms.PostingFilterForm)."""
+    found = JobPosting.objects.all()
+    if company_ids:
+        found = found.filter(company_id__in=company_ids)
+    if source:
+        found = found.filter(company__source=source)
+    if q:
+        found = found.filter(Q(title__icontains=q) | Q(company__name__icontains=q) | Q(location__icontains=q))
+    if remote is not None:
+        found = found.filter(remote=remote)
+    if active is not None:
+        found = found.filter(active=active)
+    if since is not None:
+        found = found.filter(first_seen__date__gte=since)
+    return found
+
+
+def export_posting_rows(found: QuerySet[JobPosting]) -> Iterator[tuple]:
+    rows = found.order_by("-first_seen", "-id").values_list(
+        "id", "company_id", "company__name", "company__source", "external_id", "title", "location", "remote",
+        "department", "url", "apply_url", "posted_at", "first_seen", "last_seen", "active",
+    )
+    return rows.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS)
+
+
+# ---- history beyond the last runs, and analytics -------------------------------------------------
+
+MAX_PAGE_SIZE = 100
+ANALYTICS_MAX_DAYS = 365
+ANALYTICS_MAX_COMPANIES = 10
+ANALYTICS_MAX_POINTS = 200
+
+
+def run_history_page(page: int = 1, page_size: int = HISTORY_SIZE, *, staff: bool = False) -> dict[str, Any]:
+    """One page of the run history, newest first (GET /api/v1/scraping/history, the page's pager).
+    A page past the end is empty; `pages` says how many there are; `staff`: the full values."""
+    total = ScrapeRun.objects.count()
+    pages = max(1, -(-total // page_size))
+    offset = (page - 1) * page_size
+    runs = list(_runs_with_counts()[offset:offset + page_size])
+    return {
+        "runs": [events.run_payload(run, {"total": run.total, "done": run.done, "failed": run.failed}, staff=staff)  # type: ignore[attr-defined]
+                 for run in runs],
+        "page": page,
+        "page_size": page_size,
+        "pages": pages,
+        "total": total,
+    }
+
+
+def analytics(days: int = 30) -> dict[str, Any]:
+    """Jobs found per company over time (one point per run that scraped it) and the error rate
+    per source, over the last `days` days (GET /api/v1/scraping/analytics, the page's chart)."""
+    since = timezone.now() - timedelta(days=days)
+    window = CompanyScrape.objects.filter(run__created_at__gte=since)
+    latest: dict[int, int] = {}
+    points: dict[int, list[dict[str, Any]]] = {}
+    names: dict[int, tuple[str, str]] = {}
+    completed = (
+        window.filter(status=CompanyScrape.Status.COMPLETED)
+        .order_by("-run__created_at", "-run_id")
+        .values_list("company_id", "company__name", "company__source", "run_id", "run__created_at", "jobs_found")
+    )
+    for company_id, name, source, run_id, at, jobs in completed.iterator(chunk_size=1000):
+        latest.setdefault(company_id, jobs)
+        names[company_id] = (name, source)
+        company_points = points.setdefault(company_id, [])
+        if len(company_points) < ANALYTICS_MAX_POINTS:
+            company_points.append({"run_id": run_id, "at": iso(at), "jobs_found": jobs})
+    shown = sorted(latest, key=lambda cid: (-latest[cid], names[cid][0], cid))[:ANALYTICS_MAX_COMPANIES]
+    per_source = (
+        window.exclude(status__in=UNFINISHED_COMPANY).values("company__source")
+        .annotate(scrapes=Count("id"), failed=Count("id", filter=Q(status=CompanyScrape.Status.FAILED)))
+        .order_by("company__source")
+    )
+    return {
+        "days": days,
+        "since": iso(since),
+        "jobs_per_company": [
+            {"company_id": cid, "company": names[cid][0], "source": names[cid][1], "points": points[cid][::-1]}
+            for cid in shown
+        ],
+        "error_rate_per_source": [
+            {"source": row["company__source"], "scrapes": row["scrapes"], "failed": row["failed"],
+             "error_rate": round(row["failed"] / row["scrapes"], 3) if row["scrapes"] else 0.0}
+            for row in per_source
+        ],
+    }

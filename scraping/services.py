@@ -6,25 +6,32 @@ all global (user None), published inside the write's transaction.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import uuid
+import zoneinfo
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
+from celery.schedules import crontab as celery_crontab
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from core.dispatch import dispatch_on_commit, failed_to_send
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, NotFound
 from core.wire import iso
 from realtime import publish
 from scraping import events, selectors
 from scraping.events import CompanyCounts
-from scraping.models import Company, CompanyScrape, JobPosting, ScrapeRun
+from scraping.models import Company, CompanyScrape, JobPosting, ScheduledSlot, ScrapeRun
 from scraping.sources import NormalizedJob
 
 logger = logging.getLogger(__name__)
@@ -458,63 +465,332 @@ def save_postings(company: Company, jobs: list[NormalizedJob]) -> list[JobPostin
 
 
 # ---- schedules -------------------------------------------------------------------
+#
+# Each schedule is one django-celery-beat PeriodicTask named "scraping: <name>" that calls
+# scraping.scheduled_scrape with kwargs {"company_ids": [...] | null, "schedule": "<name>"}:
+# every N minutes (IntervalSchedule) or a crontab in a timezone (CrontabSchedule; a time of
+# day is a crontab too). A fired task claims its slot (ScheduledSlot, unique per schedule
+# and slot start) before it starts a run, so a slot starts at most one run however many
+# beat processes fire it.
 
-SCHEDULE_NAME = "scraping: scheduled scrape"
+SCHEDULE_PREFIX = "scraping: "
+DEFAULT_SCHEDULE = "scheduled scrape"
+# The schedule PUT /api/v1/scraping/schedule keeps (the API of the single schedule).
+SCHEDULE_NAME = SCHEDULE_PREFIX + DEFAULT_SCHEDULE
 # The schedule's limits, checked by the API serializer and the page form (scraping/forms.py).
 SCHEDULE_MIN_MINUTES = 1
 SCHEDULE_MAX_MINUTES = 7 * 24 * 60
+SCHEDULE_NAME_MAX = 100
+CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+# Advisory lock namespace (two-int form, with the PeriodicTask id) of interval slot claims.
+SLOT_LOCK = 0x536C6F74  # "Slot"
+_SCHEDULE_NAME_RE = re.compile(r"^[\w][\w .:\-]*$")
+_PERIOD_MINUTES = {"days": 1440, "hours": 60, "minutes": 1, "seconds": 1 / 60}
 
 
-def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | None) -> dict[str, Any]:
-    """Create or change the periodic scrape (django-celery-beat), every N minutes."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+class InvalidSchedule(ApplicationError):
+    """A schedule that cannot be kept (bad cron field, unknown timezone...): 400 with `fields`."""
 
+    code = "invalid_schedule"
+
+
+class ScheduleNotFound(NotFound):
+    code = "no_such_schedule"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """When a schedule fires: every N minutes, or a crontab read in a timezone."""
+
+    every_minutes: int | None = None
+    minute: str = "*"
+    hour: str = "*"
+    day_of_month: str = "*"
+    month_of_year: str = "*"
+    day_of_week: str = "*"
+    tz: str = "UTC"
+
+    @property
+    def kind(self) -> str:
+        return "interval" if self.every_minutes else "cron"
+
+    def cron(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in CRON_FIELDS}
+
+
+@functools.cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA timezone name this machine knows (the form's choices, the API's check)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def schedule_spec(
+    kind: str,
+    *,
+    every_minutes: int | None = None,
+    cron: dict[str, str] | None = None,
+    time_of_day: dtime | None = None,
+    days: Iterable[int] | None = None,
+    tz: str = "UTC",
+) -> ScheduleSpec:
+    """Check what a schedule fires on and build it: the one place these fields are validated
+    (the page form and the API call it). kind: interval | cron | time (a time of day, on
+    `days` of the week, 0 = Sunday, all when empty)."""
+    errors: dict[str, str] = {}
+    if tz not in timezone_names():
+        errors["timezone"] = f"Unknown timezone {tz[:60]!r}."
+    if kind == "interval":
+        if every_minutes is None or not SCHEDULE_MIN_MINUTES <= every_minutes <= SCHEDULE_MAX_MINUTES:
+            errors["every_minutes"] = f"Every how many minutes: from {SCHEDULE_MIN_MINUTES} to {SCHEDULE_MAX_MINUTES}."
+        spec = ScheduleSpec(every_minutes=every_minutes, tz=tz)
+    elif kind == "time":
+        if time_of_day is None:
+            errors["time_of_day"] = "Choose the time of day."
+        chosen = sorted(set(days or []))
+        if any(not 0 <= day <= 6 for day in chosen):
+            errors["days"] = "Days of the week are 0 (Sunday) to 6."
+        at = time_of_day or dtime(0, 0)
+        spec = ScheduleSpec(minute=str(at.minute), hour=str(at.hour), tz=tz,
+                            day_of_week=",".join(map(str, chosen)) if chosen and len(chosen) < 7 else "*")
+    elif kind == "cron":
+        fields = {name: (str((cron or {}).get(name) or "*").strip() or "*") for name in CRON_FIELDS}
+        spec = ScheduleSpec(minute=fields["minute"], hour=fields["hour"], day_of_month=fields["day_of_month"],
+                            month_of_year=fields["month_of_year"], day_of_week=fields["day_of_week"], tz=tz)
+    else:
+        raise InvalidSchedule("A schedule is an interval, a crontab or a time of day.",
+                              fields={"kind": "Choose interval, cron or time."})
+    if spec.kind == "cron":
+        for name, value in spec.cron().items():
+            limit = CrontabSchedule._meta.get_field(name).max_length
+            if len(value) > limit:
+                errors[name] = f"At most {limit} characters."
+        if not errors:
+            try:
+                celery_crontab(**spec.cron())
+            except ValueError as exc:
+                errors["cron"] = f"Not a valid crontab: {exc}"
+    if errors:
+        raise InvalidSchedule("Schedule not valid: " + " ".join(errors.values()), fields=errors)
+    return spec
+
+
+def _check_schedule_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > SCHEDULE_NAME_MAX or not _SCHEDULE_NAME_RE.match(name):
+        raise InvalidSchedule(
+            f"A schedule's name is 1 to {SCHEDULE_NAME_MAX} letters, digits, spaces, dots, colons or dashes.",
+            fields={"name": "Invalid name."},
+        )
+    return name
+
+
+def save_schedule(name: str, spec: ScheduleSpec, *, enabled: bool, company_ids: list[int] | None) -> dict[str, Any]:
+    """Create or change the schedule called `name` (its PeriodicTask "scraping: <name>")."""
     from scraping.tasks import scheduled_scrape
 
+    name = _check_schedule_name(name)
     if company_ids:
         _chosen_companies(company_ids)  # unknown ids are an error now, not at 3 a.m.
     with transaction.atomic():
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every_minutes, period=IntervalSchedule.MINUTES)
-        PeriodicTask.objects.update_or_create(
-            name=SCHEDULE_NAME,
+        interval = crontab = None
+        if spec.every_minutes:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=spec.every_minutes,
+                                                                 period=IntervalSchedule.MINUTES)
+        else:
+            crontab = CrontabSchedule.objects.filter(**spec.cron(), timezone=spec.tz).first()
+            if crontab is None:
+                crontab = CrontabSchedule.objects.create(**spec.cron(), timezone=zoneinfo.ZoneInfo(spec.tz))
+        task, _ = PeriodicTask.objects.update_or_create(
+            name=SCHEDULE_PREFIX + name,
             defaults={
                 "task": scheduled_scrape.name,
                 "interval": interval,
-                "crontab": None,
-                "kwargs": json.dumps({"company_ids": company_ids or None}),
+                "crontab": crontab,
+                "kwargs": json.dumps({"company_ids": company_ids or None, "schedule": name}),
                 "enabled": enabled,
             },
         )
+    return schedule_payload(task)
+
+
+def set_schedule(*, enabled: bool, every_minutes: int, company_ids: list[int] | None) -> dict[str, Any]:
+    """The single-schedule API: the default schedule, every N minutes."""
+    save_schedule(DEFAULT_SCHEDULE, schedule_spec("interval", every_minutes=every_minutes),
+                  enabled=enabled, company_ids=company_ids)
     return get_schedule()
 
 
 def get_schedule() -> dict[str, Any]:
-    from django_celery_beat.models import PeriodicTask
-
-    task = PeriodicTask.objects.filter(name=SCHEDULE_NAME).select_related("interval").first()
-    if task is None or task.interval is None:
+    """The default schedule (GET /api/v1/scraping/schedule)."""
+    task = _schedules().filter(name=SCHEDULE_NAME).first()
+    if task is None:
         return {"enabled": False, "every_minutes": None, "company_ids": None, "last_run_at": None}
-    per_period = {"days": 1440, "hours": 60, "minutes": 1, "seconds": 1 / 60}.get(task.interval.period)
-    minutes = round(task.interval.every * per_period, 2) if per_period else None
-    return {
+    return schedule_payload(task)
+
+
+def _schedules():
+    from scraping.tasks import scheduled_scrape
+
+    return PeriodicTask.objects.filter(name__startswith=SCHEDULE_PREFIX, task=scheduled_scrape.name).select_related(
+        "interval", "crontab")
+
+
+def list_schedules() -> list[dict[str, Any]]:
+    """Every scraping schedule, by name, with its next run."""
+    now = timezone.now()
+    return [schedule_payload(task, now) for task in _schedules().order_by("name")]
+
+
+def _schedule(schedule_id: int) -> PeriodicTask:
+    task = _schedules().filter(pk=schedule_id).first()
+    if task is None:
+        raise ScheduleNotFound("No such schedule.")
+    return task
+
+
+def get_schedule_by_id(schedule_id: int) -> dict[str, Any]:
+    return schedule_payload(_schedule(schedule_id))
+
+
+def set_schedule_enabled(schedule_id: int, enabled: bool) -> dict[str, Any]:
+    """Pause (False) or resume (True) a schedule; beat notices the change by itself."""
+    task = _schedule(schedule_id)
+    task.enabled = enabled
+    task.save()
+    return schedule_payload(task)
+
+
+def delete_schedule(schedule_id: int) -> None:
+    _schedule(schedule_id).delete()
+
+
+def _interval_delta(interval: IntervalSchedule) -> timedelta:
+    return timedelta(**{interval.period: interval.every})
+
+
+def schedule_payload(task: PeriodicTask, now: datetime | None = None) -> dict[str, Any]:
+    """A schedule as the API and the page show it."""
+    now = now or timezone.now()
+    kwargs = json.loads(task.kwargs or "{}")
+    payload: dict[str, Any] = {
+        "id": task.pk,
+        "name": task.name.removeprefix(SCHEDULE_PREFIX),
         "enabled": task.enabled,
-        "every_minutes": minutes,
-        "company_ids": json.loads(task.kwargs or "{}").get("company_ids"),
+        "kind": None,
+        "every_minutes": None,
+        "cron": None,
+        "timezone": None,
+        "description": "",
+        "company_ids": kwargs.get("company_ids"),
         "last_run_at": iso(task.last_run_at),
+        "next_run_at": iso(next_run(task, now)),
     }
+    if task.interval is not None:
+        per_period = _PERIOD_MINUTES.get(task.interval.period)
+        minutes = round(task.interval.every * per_period, 2) if per_period else None
+        if minutes is not None and minutes == int(minutes):
+            minutes = int(minutes)
+        payload.update(kind="interval", every_minutes=minutes, timezone=settings.CELERY_TIMEZONE,
+                       description=f"every {task.interval.every} {task.interval.period}")
+    elif task.crontab is not None:
+        cron = {name: getattr(task.crontab, name) for name in CRON_FIELDS}
+        payload.update(kind="cron", cron=cron, timezone=str(task.crontab.timezone),
+                       description=" ".join(cron.values()) + f" ({task.crontab.timezone})")
+    return payload
 
 
-def start_scheduled_run(company_ids: list[int] | None) -> ScrapeRun | None:
-    """The beat's scrape: skipped if one is running; deleted companies are dropped."""
+def next_run(task: PeriodicTask, now: datetime) -> datetime | None:
+    """When beat fires this schedule next (None while paused): a crontab read in its timezone,
+    an interval from its last run (or its last change, before it ever ran)."""
+    if not task.enabled:
+        return None
+    if task.crontab is not None:
+        tz = zoneinfo.ZoneInfo(str(task.crontab.timezone))
+        start, remaining, _ = task.crontab.schedule.remaining_delta(now.astimezone(tz))
+        return (start + remaining).astimezone(UTC)
+    if task.interval is not None:
+        every = _interval_delta(task.interval)
+        upcoming = (task.last_run_at or task.date_changed or now) + every
+        if upcoming < now:
+            upcoming += every * -(-(now - upcoming) // every)  # the next whole interval from now
+        return upcoming
+    return None
+
+
+def previous_fire(crontab: CrontabSchedule, now: datetime) -> datetime | None:
+    """The latest moment at or before `now` this crontab fires, read in its timezone (UTC result);
+    None if it never fired within five years (say, 30 February)."""
+    parsed: Any = celery_crontab(**{name: getattr(crontab, name) for name in CRON_FIELDS})  # parsed into sets
+    tz = zoneinfo.ZoneInfo(str(crontab.timezone))
+    local = now.astimezone(tz)
+    hours, minutes = sorted(parsed.hour, reverse=True), sorted(parsed.minute, reverse=True)
+    day = local.date()
+    for _ in range(366 * 5):
+        if (day.month in parsed.month_of_year and day.day in parsed.day_of_month
+                and day.isoweekday() % 7 in parsed.day_of_week):
+            for hour in hours:
+                for minute in minutes:
+                    candidate = datetime.combine(day, dtime(hour, minute), tzinfo=tz)
+                    if candidate <= local:
+                        return candidate.astimezone(UTC)
+        day -= timedelta(days=1)
+    return None
+
+
+def claim_slot(task: PeriodicTask, now: datetime) -> ScheduledSlot | None:
+    """Claim the slot of `task` that `now` falls in; None if it was claimed already.
+
+    A crontab's slot is its latest firing at or before now; an interval's is `now`
+    rounded down to a whole interval since the epoch, and a claim within half an
+    interval of the previous one is refused too (two beats firing an interval schedule
+    a little apart, across a rounding boundary). The unique constraint is the guarantee.
+    Call inside a transaction.
+    """
+    if task.crontab is not None:
+        slot_start = previous_fire(task.crontab, now) or now.replace(second=0, microsecond=0)
+    else:
+        every = _interval_delta(task.interval) if task.interval is not None else timedelta(minutes=1)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        slot_start = epoch + every * ((now - epoch) // every)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SLOT_LOCK, task.pk])
+        if ScheduledSlot.objects.filter(schedule=task, claimed_at__gt=now - every / 2).exists():
+            return None
+    try:
+        with transaction.atomic():
+            return ScheduledSlot.objects.create(schedule=task, slot_start=slot_start, claimed_at=now)
+    except IntegrityError:
+        return None
+
+
+def start_scheduled_run(company_ids: list[int] | None, schedule: str | None = None,
+                        now: datetime | None = None) -> ScrapeRun | None:
+    """The beat's scrape: once per slot of its schedule, skipped if a run is active;
+    deleted companies are dropped. The slot claim and the run commit together."""
     if company_ids:
         company_ids = list(Company.objects.filter(pk__in=company_ids).values_list("pk", flat=True))
         if not company_ids:
             logger.warning("scheduled scrape: none of its companies exist any more")
             return None
-    try:
-        return start_run(None, company_ids or None)
-    except ScrapeAlreadyRunning as exc:
-        logger.info("scheduled scrape skipped: run #%s is %s", exc.run.pk, exc.run.status)
-    except NothingToScrape as exc:
-        logger.info("scheduled scrape skipped: %s", exc)
-    return None
+    with transaction.atomic():
+        slot = None
+        if schedule is not None:
+            task = _schedules().filter(name=SCHEDULE_PREFIX + schedule).first()
+            if task is None or not task.enabled:
+                logger.info("scheduled scrape %r skipped: the schedule is gone or paused", schedule)
+                return None
+            slot = claim_slot(task, now or timezone.now())
+            if slot is None:
+                logger.info("scheduled scrape %r skipped: this slot has started its run already", schedule)
+                return None
+        run = None
+        try:
+            run = start_run(None, company_ids or None)
+        except ScrapeAlreadyRunning as exc:
+            logger.info("scheduled scrape skipped: run #%s is %s", exc.run.pk, exc.run.status)
+        except NothingToScrape as exc:
+            logger.info("scheduled scrape skipped: %s", exc)
+        if slot is not None and run is not None:
+            slot.run = run
+            slot.save(update_fields=["run"])
+    return run

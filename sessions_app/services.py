@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
+from notifications import services as notifications
 from realtime import publish
 from realtime.models import Event
 from sessions_app import events, launch
@@ -53,6 +54,7 @@ def stale_after() -> timedelta:
 
 def _publish(session: BotSession) -> None:
     publish(session.user, "bot", events.SESSION_UPDATED, events.session_updated(session))
+    notifications.bot_session_changed(session)  # a failed or stale session is notified after commit
 
 
 def _lock_user_session(user, session_id: UUID) -> BotSession:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/track", views.track_job, name="tracker-job-track"),
     path("jobs/<int:job_id>/analyze", views.analyze_job, name="tracker-job-analyze"),
     path("applications/", views.applications, name="tracker-applications"),
+    path("applications/export.csv", views.export_applications, name="tracker-applications-export"),
     path("applications/<int:application_id>/status", views.change_status, name="tracker-application-status"),
     path("interviews/", views.interviews, name="tracker-interviews"),
     path("followups/", views.followups, name="tracker-followups"),

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, Conflict
-from tracker import selectors, services
+from core.exports import csv_response
+from tracker import exports, selectors, services
 from tracker.forms import FollowUpForm, InterviewForm, JobFilterForm, JobForm
 from tracker.models import Application
 
@@ -123,3 +124,9 @@ def followup_sent(request: HttpRequest, followup_id: int) -> HttpResponse:
 def recommendations(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/recommendations.html", _ctx(
         recommendations=list(selectors.recommendations_for(request.user)[:50])))
+
+
+@login_required
+def export_applications(request: HttpRequest) -> StreamingHttpResponse:
+    """Your applications with their status history, as CSV (streamed: core.exports)."""
+    return csv_response("applications.csv", exports.APPLICATION_EXPORT_HEADER, exports.application_rows(request.user))
