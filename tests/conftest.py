@@ -244,6 +244,29 @@ def celery_worker(django_db_setup, django_db_blocker, process_dir):
     worker.stop()
 
 
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(request):
+    """A transactional test's database is flushed when it ends; a task of the session's Celery
+    worker still writing then deadlocks the flush (seen on fresh clones). So a test that uses
+    the worker lets it go idle first: this fixture is set up after the database helper, hence
+    torn down before it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if not transactional or "celery_worker" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    worker = request.getfixturevalue("celery_worker")
+    yield
+    from tests.support import wait_until_idle
+
+    try:
+        wait_until_idle(worker, timeout=60)
+    except AssertionError:  # still busy after a minute: the flush may yet get through
+        pass
+
+
 @pytest.fixture
 def start_celery(django_db_setup, process_dir):
     """Factory for extra workers a test may kill: start_celery(**env) -> Process."""
