@@ -132,4 +132,10 @@ def browser_apply(request: dict) -> dict[str, Any]:
             "answers": entered}
 
 
+def supports_url(url: str) -> bool:
+    """Whether a bot adapter knows the board of this posting URL (auto-apply only picks those)."""
+    return adapter_for_url(url) is not None
+
+
 browser_apply.supports_review = True  # type: ignore[attr-defined]  # the worker may ask it to only fill
+browser_apply.supports_url = supports_url  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from tracker.services.applications import (
     change_status,
     create_application,
     delete_application,
+    record_sent_application,
     update_application,
 )
 from tracker.services.followups import (
@@ -28,7 +29,7 @@ from tracker.services.interviews import (
     send_interview_reminders,
     update_interview,
 )
-from tracker.services.jobs import analyze_job, create_job, delete_job, request_analysis
+from tracker.services.jobs import analyze_job, create_job, delete_job, job_for_posting, request_analysis
 from tracker.services.recommendations import (
     recompute_recommendations,
     refresh_posting_analyses,
@@ -37,8 +38,8 @@ from tracker.services.recommendations import (
 
 __all__ = [
     "analyze_job", "change_status", "create_application", "create_followup", "create_job",
-    "delete_application", "delete_followup", "delete_interview", "delete_job", "mark_followup_sent",
-    "recompute_recommendations", "refresh_posting_analyses", "request_analysis", "schedule_interview",
-    "send_followup_due", "send_interview_reminders", "update_application", "update_followup", "update_interview",
-    "users_to_recommend_for",
+    "delete_application", "delete_followup", "delete_interview", "delete_job", "job_for_posting",
+    "mark_followup_sent", "recompute_recommendations", "record_sent_application", "refresh_posting_analyses",
+    "request_analysis", "schedule_interview", "send_followup_due", "send_interview_reminders", "update_application",
+    "update_followup", "update_interview", "users_to_recommend_for",
 ]
