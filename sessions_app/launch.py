@@ -1,7 +1,15 @@
-"""Launching the bot from the auto-apply page (the demo's "Launch bot" button).
+"""Launching the bot from the auto-apply page (the "Launch bot" button).
 
-Kept apart from `sessions_app.services` (the bot protocol's writes): this starts
-an operating-system process with a fresh token, and only the page uses it.
+Two ways, chosen by settings (``launch``):
+
+* hosted (JOBELIX_HOSTED_BOT, on by default, and what runs with DEBUG=0): the request only queues
+  ``sessions_app.run_hosted_bot`` on the browser queue; a Celery worker with Chromium runs the bot
+  (``run_hosted``) with a fresh token it revokes at the end, and the bot reports to the server like
+  any bot, so the status card follows it live;
+* the development launch (JOBELIX_DEMO_LAUNCH, on with DEBUG): the web process starts the bot
+  command as a detached local process (``launch_bot``).
+
+Kept apart from `sessions_app.services` (the bot protocol's writes); only the page uses it.
 """
 from __future__ import annotations
 
@@ -13,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import create_token
+from accounts.models import Profile
+from accounts.services import create_token, revoke_token
 from core.errors import ApplicationError, PermissionDenied
 from sessions_app.models import BotSession
 from sessions_app.services import already_running, stale_after
@@ -45,13 +56,9 @@ def launch_bot(user, api_url: str) -> Launch:
     under .jobelix/bot-logs/.
     """
     if not settings.JOBELIX_DEMO_LAUNCH:
-        raise PermissionDenied("Launching the bot from the page is disabled (JOBELIX_DEMO_LAUNCH).")
+        raise PermissionDenied("Launching the bot from the page is disabled (JOBELIX_DEMO_LAUNCH, JOBELIX_HOSTED_BOT).")
     now = timezone.now()
-    live = BotSession.objects.filter(
-        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=now - stale_after()
-    ).first()
-    if live is not None:
-        raise already_running(live.id)
+    _refuse_if_running(user)
 
     token_name = f"Launch {now:%Y-%m-%d %H:%M:%S}"
     _, raw = create_token(user, token_name, "bot")
@@ -80,3 +87,75 @@ def launch_bot(user, api_url: str) -> Launch:
     threading.Thread(target=process.wait, name=f"bot-launch-{process.pid}", daemon=True).start()
     logger.info("launched bot for user %s: pid %s, %s", user.pk, process.pid, _redact(command, raw))
     return Launch(pid=process.pid, token_name=token_name, log_path=log_path, command=_redact(command, raw))
+
+
+def launch_enabled() -> bool:
+    """Whether the page offers "Launch bot"."""
+    return settings.JOBELIX_DEMO_LAUNCH or settings.JOBELIX_HOSTED_BOT
+
+
+def launch(user, api_url: str) -> dict[str, object]:
+    """The button: the development launch when it is on, else a hosted run; what the API answers."""
+    if settings.JOBELIX_DEMO_LAUNCH or not settings.JOBELIX_HOSTED_BOT:
+        started = launch_bot(user, api_url)
+        return {"launched": True, "hosted": False, "pid": started.pid, "token_name": started.token_name}
+    queue_hosted_run(user, api_url)
+    return {"launched": True, "hosted": True, "pid": None, "token_name": ""}
+
+
+def _live_session(user) -> BotSession | None:
+    return BotSession.objects.filter(
+        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=timezone.now() - stale_after()
+    ).first()
+
+
+def _refuse_if_running(user) -> None:
+    live = _live_session(user)
+    if live is not None:
+        raise already_running(live.id)
+
+
+def queue_hosted_run(user, api_url: str) -> None:
+    """Queue a hosted run of the bot for this user on the browser queue (409 while their bot runs)."""
+    from sessions_app.tasks import run_hosted_bot  # tasks -> launch: import on use
+
+    _refuse_if_running(user)
+    queue, user_id, url = settings.BROWSER_QUEUE, user.pk, api_url.rstrip("/")
+    transaction.on_commit(lambda: run_hosted_bot.apply_async(args=(user_id, url), queue=queue))
+    logger.info("queued a hosted bot run for user %s on %s", user_id, queue)
+
+
+def run_hosted(user_id: int, api_url: str) -> str:
+    """The hosted run, in a browser-queue worker: the bot runner in this process with a fresh `bot` token
+    (revoked when the run ends), reporting to api_url, on the board at JOBELIX_SANDBOX_BOARD_URL, with the
+    profile's daily cap and pace. Returns the run's outcome ("busy" when the user's bot already runs: a
+    second copy of the task, or a bot started elsewhere)."""
+    from bot.api import JobelixAPI
+    from bot.console import ConsoleProgress
+    from bot.llm import LLMClient
+    from bot.reporter import StatusReporter
+    from bot.runner import DEFAULT_CHROMIUM, BotRunner, RunConfig, board_credentials
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return "missing"
+    if _live_session(user) is not None:
+        return "busy"
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    now = timezone.now()
+    token, raw = create_token(user, f"Hosted run {now:%Y-%m-%d %H:%M:%S}", "bot")
+    email, password = board_credentials()
+    config = RunConfig(
+        board_url=settings.JOBELIX_SANDBOX_BOARD_URL, site="sandbox", board_email=email, board_password=password,
+        daily_cap=profile.daily_cap, apply_delay=float(profile.apply_delay_seconds),
+        chromium_path=os.environ.get("JOBELIX_CHROMIUM", DEFAULT_CHROMIUM),
+        output_dir=Path(settings.JOBELIX_BOT_OUTPUT) / f"user-{user.pk}",
+    )
+    try:
+        runner = BotRunner(config, StatusReporter(raw, base_url=api_url), JobelixAPI(api_url, raw),
+                           ConsoleProgress(quiet=True), llm=LLMClient.from_env())
+        result = runner.run()
+    finally:
+        revoke_token(user, token.pk)
+    logger.info("hosted bot run for user %s: %s %s", user.pk, result.outcome, result.error)
+    return result.outcome
