@@ -5,12 +5,11 @@ import copy
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from bot.answers import Answerer
 from bot.profile import Profile
 from bot.resume import build_resume
-from bot.runner import CHROMIUM_ARGS, apply_to_job
+from bot.runner import apply_to_job
 from bot.sites import (
     FORM_ADAPTERS,
     FormRejected,
@@ -31,7 +30,6 @@ from devtools.ats.generic_unseen import UnseenFormReplica
 from devtools.ats.greenhouse import DEFAULT_JOB, GreenhouseReplica, select_question
 from devtools.ats.lever import LeverReplica
 from tests.bot.conftest import ADA
-from tests.conftest import require_chromium
 
 TIMEOUT_MS = 15_000
 CONSENT = "I agree that Kestrel Robotics may store my data to assess this application."
@@ -52,18 +50,10 @@ REPLICAS = {"greenhouse": GreenhouseReplica, "lever": LeverReplica, "ashby": Ash
 ADAPTERS = {"greenhouse": GreenhouseAdapter, "lever": LeverAdapter, "ashby": AshbyAdapter, "generic": GenericFormAdapter}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module; each test gets its own context."""
-    pw = sync_playwright().start()
-    chromium = pw.chromium.launch(executable_path=require_chromium(), headless=True, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    pw.stop()
-
-
 @pytest.fixture
 def page(browser):
+    """A page in a context of its own, in the session's Chromium (tests/conftest.py `browser`: a second
+    Playwright in this thread would find the session's event loop running)."""
     context = browser.new_context()
     yield context.new_page()
     context.close()
