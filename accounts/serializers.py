@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Profile, validate_string_list
+from accounts.models import ApiToken, Profile, normalize_answers, validate_saved_answers, validate_string_list
 
 
 class StringList(serializers.ListField):
@@ -12,10 +12,24 @@ class StringList(serializers.ListField):
         super().__init__(validators=[validate_string_list], **kwargs)
 
 
+class SavedAnswers(serializers.DictField):
+    """{question text: answer}; keys are stored normalised (bot.sites.forms.normalize_question), the limits are
+    the model's validate_saved_answers."""
+
+    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_saved_answers], **kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_answers(super().to_internal_value(data))
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     skills = StringList(required=False)
     desired_titles = StringList(required=False)
     locations = StringList(required=False)
+    screening_answers = SavedAnswers(required=False)
     username = serializers.CharField(source="user.username", read_only=True)
     full_name = serializers.CharField(source="user.get_full_name", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
@@ -25,7 +39,12 @@ class ProfileSerializer(serializers.ModelSerializer):
         fields = [
             "username", "full_name", "email", "headline", "phone", "skills", "desired_titles", "locations",
             "years_experience", "remote_preference", "salary_expectation", "work_authorization",
-            "willing_to_relocate", "resume_text", "updated_at",
+            "willing_to_relocate", "resume_text",
+            # the apply pipeline's rules and the answers to common screening questions (issue 13)
+            "apply_threshold", "daily_cap", "company_cap", "review_mode", "apply_delay_seconds",
+            "authorized_to_work", "requires_sponsorship", "current_location", "notice_period", "start_date",
+            "linkedin_url", "github_url", "portfolio_url", "pronouns", "eeo_decline", "screening_answers",
+            "updated_at",
         ]
         read_only_fields = ["updated_at"]
 

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ProfileForm, TokenForm
+from accounts.forms import ApplyRulesForm, ProfileForm, ScreeningAnswersForm, TokenForm
 from notifications.views import settings_form
 from realtime.selectors import recent_events
 
@@ -28,14 +28,27 @@ def dashboard(request):
     return render(request, "accounts/dashboard.html", context)
 
 
+PROFILE_SECTIONS = {"profile": ProfileForm, "rules": ApplyRulesForm, "answers": ScreeningAnswersForm}
+
+
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=services.get_or_create_profile(request.user))
-    if request.method == "POST" and form.is_valid():
-        services.save_profile(form)
+    """Three forms on one page: the profile, the apply rules, the screening answers; the posted one is
+    named by its button (section=...), the profile when none is. Notification settings post elsewhere."""
+    instance = services.get_or_create_profile(request.user)
+    posted = request.POST.get("section", "profile") if request.method == "POST" else None
+    forms = {name: form_class(request.POST if name == posted else None, instance=instance)
+             for name, form_class in PROFILE_SECTIONS.items()}
+    if posted in forms and forms[posted].is_valid():
+        if posted == "profile":
+            services.save_profile(forms[posted])  # recomputes the skill gaps of the user's jobs
+        else:
+            forms[posted].save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "notification_form": settings_form(request.user)})
+    return render(request, "accounts/profile.html", {"form": forms["profile"], "rules_form": forms["rules"],
+                                                     "answers_form": forms["answers"],
+                                                     "notification_form": settings_form(request.user)})
 
 
 @login_required

@@ -1,10 +1,13 @@
 """Screening answers from the profile.
 
 Factual questions (years, authorization, sponsorship, salary, relocation, work
-arrangement, start date, contact details) are answered by rules, never by a
-model: they must be exactly what the user said. Free-text questions are written
-from the resume; when an OpenAI-compatible model is configured (JOBELIX_LLM_URL)
-it writes them instead, and each call costs one credit.
+arrangement, start date, notice period, contact details, links, location) are
+answered by rules, never by a model: they must be exactly what the user said.
+Free-text questions are written from the resume; when an OpenAI-compatible model
+is configured (JOBELIX_LLM_URL) it writes them instead, and each call costs one
+credit. A choice question no rule knows, a consent box, a date or place the
+profile does not give, and demographic questions the user did not answer get no
+answer (None): the form adapter then stops with NeedsAnswer and the user decides.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .llm import LLMClient, LLMError
 from .profile import Profile
 from .resume import rank_sections, rank_skills, skill_relevance, split_sections
 from .sites.base import FormQuestion, JobDetails
+from .sites.forms import SENSITIVE_LABEL, match_option, parse_date
 
 FREE_TEXT_KINDS = ("textarea",)
 
@@ -26,6 +30,10 @@ ARRANGEMENTS = {
     "on-site": ("on-site", "onsite", "on site", "office"),
 }
 RELOCATION_OK = ("onsite", "on-site", "any", "flexible", "open", "hybrid")
+DECLINE_OPTION = re.compile(r"decline|prefer not|rather not|(do not|don't) (wish|want)|not to (say|answer|disclose)|"
+                            r"choose not|not (wish|want) to", re.I)
+FIRST_NAME = re.compile(r"\b(first|given|fore|preferred( first)?) ?name\b")
+LAST_NAME = re.compile(r"\b(last|family|sur) ?name\b|\bsurname\b")
 
 
 def _num(value: float | None) -> str:
@@ -67,31 +75,58 @@ class Answerer:
     def answer(self, q: FormQuestion, job: JobDetails) -> str | None:
         if q.kind == "file":
             return None  # the tailored resume goes there
+        if SENSITIVE_LABEL.search(q.label):
+            return self.answer_sensitive(q, job)
         label = q.label.lower()
         p = self.profile
         ruled = self._rule(q, label, job)
         if ruled is not None:
-            return ruled
+            return ruled or None  # "": a question the rules know, with nothing in the profile for it
+        if q.kind in ("location", "url", "date", "checkbox"):
+            return None  # only what the profile states (rules above); a consent is the user's to give
         if q.kind in FREE_TEXT_KINDS or (q.kind == "text" and not q.options):
             return self.free_text(q, job)
         if q.kind == "number":
             return _num(p.years_experience)
-        if q.kind == "yesno":
-            return choose_option(q.options, "yes") or "yes"
-        if q.options:
+        if q.options and q.kind != "yesno":
             known = " ".join([*p.skills, *p.locations, p.remote_preference, p.resume_text]).lower()
-            return next((o for o in q.options if o.lower() in known), q.options[0])
+            return next((o for o in q.options if o.lower() in known), None)
+        return None  # a yes/no or choice no rule knows: the user answers it
+
+    def answer_sensitive(self, q: FormQuestion, job: JobDetails) -> str | None:
+        """Demographic questions, only from what the user chose on their profile: their pronouns, or the
+        "decline to answer" option when they asked for it (eeo_decline). Never a guess."""
+        p = self.profile
+        if re.search(r"\bpronouns?\b", q.label, re.I) and p.pronouns:
+            return (match_option(q.options, p.pronouns) if q.options else p.pronouns) or None
+        if p.eeo_decline and q.options:
+            return next((o for o in q.options if DECLINE_OPTION.search(o)), None)
         return None
 
     def _rule(self, q: FormQuestion, label: str, job: JobDetails) -> str | None:
+        """The answer by rule; "" for a question a rule knows but the profile leaves empty; None: no rule."""
         p = self.profile
         yes_no = lambda flag: choose_option(q.options, "yes" if flag else "no") or ("yes" if flag else "no")  # noqa: E731
         if q.kind in ("text", "email") and re.search(r"\be-?mail\b", label):
             return p.email
         if q.kind == "text" and re.search(r"\b(phone|mobile|telephone)\b", label):
             return p.phone
-        if q.kind == "text" and re.search(r"\bname\b", label) and not re.search(r"compan|employer|school", label):
+        if q.kind == "text" and re.search(r"\bname\b|\bsurname\b", label) \
+                and not re.search(r"compan|employer|school", label):
+            if FIRST_NAME.search(label):
+                return p.first_name or p.name
+            if LAST_NAME.search(label):
+                return p.last_name
             return p.name
+        if q.kind == "url" or (q.kind == "text" and not q.options and "?" not in label):
+            link = self._link(label)
+            if link is not None:
+                return link
+        if q.kind == "location":
+            return p.current_location
+        if q.kind == "date":
+            starting = re.search(r"\bstart\b|availab", label) and parse_date(p.start_date) is not None
+            return p.start_date if starting else ""
         if "sponsor" in label or re.search(r"\bvisa\b", label):
             return yes_no(p.needs_sponsorship)
         if re.search(r"authori[sz]|legally|eligible to work|right to work|work permit", label):
@@ -100,8 +135,8 @@ class Answerer:
             return yes_no(self._would_relocate(job))
         if re.search(r"salary|compensation|pay expectation|expected pay", label):
             if q.options:
-                return self._closest_number_option(q.options, p.salary_expectation)
-            return _num(p.salary_expectation) or None
+                return self._closest_number_option(q.options, p.salary_expectation) or ""
+            return _num(p.salary_expectation)
         if q.kind in ("number", "text", "select") and re.search(r"\byears?\b", label) \
                 and re.search(r"experience|worked|using|with", label):
             years = self._years_for(label, job)
@@ -111,8 +146,17 @@ class Answerer:
             return choose_option(q.options, *pref) or q.options[0]
         if re.search(r"\bstart\b|notice period|availab", label):
             if q.options:
-                return choose_option(q.options, "2 weeks", "two weeks", "immediately") or q.options[0]
-            return "Two weeks after an offer"
+                return choose_option(q.options, p.notice_period, "2 weeks", "two weeks", "immediately") or ""
+            return f"{p.notice_period} after an offer" if p.notice_period else "Two weeks after an offer"
+        return None
+
+    def _link(self, label: str) -> str | None:
+        """The profile's link for a link question ("" when the profile has none); None: not a link question."""
+        p = self.profile
+        for pattern, value in ((r"linked ?in", p.linkedin_url), (r"git ?hub", p.github_url),
+                               (r"portfolio|website|web site|homepage|personal (site|page)", p.portfolio_url)):
+            if re.search(pattern, label):
+                return value
         return None
 
     def _years_for(self, label: str, job: JobDetails) -> float:
@@ -134,10 +178,8 @@ class Answerer:
 
     @staticmethod
     def _closest_number_option(options: list[str], value: float | None) -> str | None:
-        if not options:
+        if not options or value is None:
             return None
-        if value is None:
-            return options[0]
 
         def distance(option: str) -> float:
             numbers = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", option)]

@@ -5,8 +5,13 @@ The Celery apply worker (submissions.tasks.process_submission_job) calls
 submissions.worker.applier_request). This module applies to that one posting
 with the same code as a bot run: the board adapter found from the posting's URL,
 Chromium through Playwright, the tailored resume and the rule-based (or model)
-answers. Returning means the board confirmed the application; any problem is
-raised as ApplyError with a message the user can read on the Submissions page.
+answers, with the user's saved answers first. It returns what happened
+(submissions.appliers describes the outcome dicts): submitted (the board's
+confirmation, a screenshot of the form that was sent), review (review mode: the
+form filled and screenshotted, nothing sent), needs_answer (required questions
+nobody answered, listed for the user) or needs_human (a captcha: the bot stops).
+Any other problem is raised as ApplyError with a message the user can read on
+the Submissions page (a form's own validation messages included).
 
 No Django here: the bot ships without the server.
 """
@@ -16,7 +21,9 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from .answers import Answerer
 from .llm import LLMClient
@@ -30,7 +37,7 @@ from .runner import (
     describe_error,
     launch_chromium,
 )
-from .sites import ADAPTERS, ApplicationError, SiteError, adapter_for_url
+from .sites import ADAPTERS, ApplicationError, FormRejected, NeedsAnswer, NeedsHuman, SiteError, adapter_for_url
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +50,12 @@ class UnsupportedBoard(ApplyError):
     """No bot adapter knows the posting's board."""
 
 
-def browser_apply(request: dict) -> None:
+def browser_apply(request: dict) -> dict[str, Any]:
     """Apply to request["posting"] in headless Chromium as request["applicant"]; raise ApplyError on failure.
+
+    request["answers"]: the user's saved answers ({question text: answer}); request["review"]: fill
+    and screenshot only; request["screenshot_path"]: where the screenshot goes (the filled form in
+    review mode, else the form right before it is sent).
 
     Environment: JOBELIX_CHROMIUM (default /usr/bin/chromium), JOBELIX_BOARD_EMAIL /
     JOBELIX_BOARD_PASSWORD (board login, default the sandbox demo account), JOBELIX_LLM_URL
@@ -72,6 +83,11 @@ def browser_apply(request: dict) -> None:
     chromium = os.environ.get("JOBELIX_CHROMIUM", DEFAULT_CHROMIUM)
     timeout_ms = int(float(os.environ.get("JOBELIX_BOT_TIMEOUT", RunConfig.page_timeout_ms / 1000)) * 1000)
     email, password = board_credentials()
+    review = bool(request.get("review"))
+    screenshot = Path(request["screenshot_path"]) if request.get("screenshot_path") else None
+    if review and screenshot is None:
+        raise ApplyError("Review mode needs a screenshot path.")
+    saved = {**profile.screening_answers, **(request.get("answers") or {})}
 
     pw = browser = None
     adapter_name = adapter_class.name
@@ -84,9 +100,18 @@ def browser_apply(request: dict) -> None:
             adapter = adapter_class(page, base_url, timeout_ms)
             if adapter.login_required:
                 adapter.login(email, password)
-            job, outcome = apply_to_job(adapter, answerer, profile, ref, Path(resume_dir))
+            job, outcome = apply_to_job(adapter, answerer, profile, ref, Path(resume_dir), answers=saved,
+                                        review_screenshot=screenshot if review else None,
+                                        sent_screenshot=None if review else screenshot)
     except ApplyError:
         raise
+    except NeedsAnswer as exc:
+        return {"status": "needs_answer", "message": str(exc),
+                "questions": [asdict(q) for q in exc.questions]}
+    except NeedsHuman as exc:
+        return {"status": "needs_human", "reason": exc.reason}
+    except FormRejected as exc:
+        raise ApplyError(f"{adapter_name} did not accept the form: {'; '.join(exc.messages)}") from exc
     except ApplicationError as exc:
         raise ApplyError(f"{adapter_name} refused the application: {describe_error(exc)}") from exc
     except SiteError as exc:
@@ -95,7 +120,22 @@ def browser_apply(request: dict) -> None:
         raise ApplyError(f"{adapter_name}: {describe_error(exc)}") from exc
     finally:
         close_chromium(pw, browser)
+    entered = dict(getattr(outcome, "answers", {}) or {})
+    if review:
+        return {"status": "review", "screenshot": str(screenshot), "answers": entered}
     if outcome is None or not outcome.submitted:
         raise ApplyError(f"{adapter_name} did not confirm the application.")
     logger.info("submission %s: applied to %s (%s), confirmation %s", request.get("submission_id"), job.url,
                 job.title, outcome.confirmation or "-")
+    return {"status": "submitted", "confirmation": outcome.confirmation,
+            "screenshot": str(screenshot) if screenshot is not None and screenshot.exists() else None,
+            "answers": entered}
+
+
+def supports_url(url: str) -> bool:
+    """Whether a bot adapter knows the board of this posting URL (auto-apply only picks those)."""
+    return adapter_for_url(url) is not None
+
+
+browser_apply.supports_review = True  # type: ignore[attr-defined]  # the worker may ask it to only fill
+browser_apply.supports_url = supports_url  # type: ignore[attr-defined]

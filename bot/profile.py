@@ -29,6 +29,25 @@ def _as_list(value) -> list[str]:
     return out
 
 
+def _as_bool(value) -> bool | None:
+    """True/False from a bool or a yes/no string; None when the server does not say."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    if text in ("yes", "true", "1", "on"):
+        return True
+    if text in ("no", "false", "0", "off"):
+        return False
+    return None
+
+
+def _as_answers(value) -> dict[str, str]:
+    """Saved screening answers: {question text: answer}, strings only."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k).strip(): str(v) for k, v in value.items() if str(k).strip() and v is not None and str(v).strip()}
+
+
 def _as_number(value) -> float | None:
     if value is None or value == "":
         return None
@@ -64,6 +83,20 @@ class Profile:
     resume_text: str = ""
     headline: str = ""
     willing_to_relocate: bool | None = None  # None when the server does not say
+    first_name: str = ""  # split from name when the server does not send it
+    last_name: str = ""
+    # Answers to common screening questions (issue 13); empty / None: not given, the bot does not guess.
+    current_location: str = ""  # where the candidate lives, for "Location (City)" boxes
+    notice_period: str = ""  # e.g. "2 weeks"
+    start_date: str = ""  # ISO date, for "When could you start?" date fields
+    linkedin_url: str = ""
+    github_url: str = ""
+    portfolio_url: str = ""
+    pronouns: str = ""
+    eeo_decline: bool = False  # answer "decline to self-identify" to voluntary EEO questions
+    authorized_to_work: bool | None = None  # explicit; else read from work_authorization
+    requires_sponsorship: bool | None = None
+    screening_answers: dict[str, str] = field(default_factory=dict)  # {question text: answer} the user saved
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Profile:
@@ -77,8 +110,14 @@ class Profile:
         auth = data.get("work_authorization")
         if isinstance(auth, bool):
             auth = "Authorized to work" if auth else "Requires visa sponsorship"
+        name = str(name).strip()
+        first = str(data.get("first_name") or user.get("first_name") or "").strip()
+        last = str(data.get("last_name") or user.get("last_name") or "").strip()
+        if not (first and last) and name:
+            parts = name.split()
+            first, last = first or parts[0], last or " ".join(parts[1:])
         return cls(
-            name=str(name).strip(),
+            name=name,
             email=str(data.get("email") or user.get("email") or "").strip(),
             phone=str(data.get("phone") or "").strip(),
             skills=_as_list(data.get("skills")),
@@ -92,6 +131,19 @@ class Profile:
             headline=str(data.get("headline") or "").strip(),
             willing_to_relocate=(data["willing_to_relocate"] if isinstance(data.get("willing_to_relocate"), bool)
                                  else None),
+            first_name=first,
+            last_name=last,
+            current_location=str(data.get("current_location") or "").strip(),
+            notice_period=str(data.get("notice_period") or "").strip(),
+            start_date=str(data.get("start_date") or "").strip(),
+            linkedin_url=str(data.get("linkedin_url") or "").strip(),
+            github_url=str(data.get("github_url") or "").strip(),
+            portfolio_url=str(data.get("portfolio_url") or "").strip(),
+            pronouns=str(data.get("pronouns") or "").strip(),
+            eeo_decline=bool(_as_bool(data.get("eeo_decline"))),
+            authorized_to_work=_as_bool(data.get("authorized_to_work")),
+            requires_sponsorship=_as_bool(data.get("requires_sponsorship")),
+            screening_answers=_as_answers(data.get("screening_answers")),
         )
 
     @classmethod
@@ -103,11 +155,15 @@ class Profile:
 
     @property
     def needs_sponsorship(self) -> bool:
+        if self.requires_sponsorship is not None:
+            return self.requires_sponsorship
         text = self.work_authorization.lower()
         return bool(re.search(r"sponsor|visa (is )?(required|needed)|need(s)? (a )?visa|not authori[sz]ed", text))
 
     @property
     def is_authorized(self) -> bool:
+        if self.authorized_to_work is not None:
+            return self.authorized_to_work
         text = self.work_authorization.lower().strip()
         if not text or self.needs_sponsorship:
             return False

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .ledger import Ledger
 from .llm import LLMClient
 from .profile import Profile
 from .resume import build_resume, slug
-from .sites import JobDetails, JobRef, SiteAdapter, SubmitResult, get_adapter
+from .sites import FormResult, JobDetails, JobRef, SiteAdapter, SubmitResult, get_adapter
 
 BOT_VERSION = "1.0.0"
 DEFAULT_BOARD_URL = "http://127.0.0.1:8765"
@@ -65,6 +66,7 @@ class RunConfig:
     heartbeat_interval: float = HEARTBEAT_INTERVAL
     page_timeout_ms: int = 30_000
     profile_path: Path | None = None  # a local profile JSON instead of the server's
+    apply_delay: float = 0.0  # seconds between two applications (politeness; the hosted run uses the profile's)
 
 
 @dataclass
@@ -241,6 +243,8 @@ class BotRunner:
         answerer = Answerer(profile, self.llm, on_llm_call=lambda: status.increment("credits_used"))
         submitted = 0
         for index, ref in enumerate(new):
+            if index and cfg.apply_delay > 0:
+                self._pause(cfg.apply_delay)
             if status.stopped:
                 self.console.note("Stop requested; finishing gracefully.")
                 return STOPPED
@@ -297,6 +301,12 @@ class BotRunner:
         return True
 
     # -- helpers --------------------------------------------------------------------
+    def _pause(self, seconds: float) -> None:
+        """Wait between applications (a human pace), ending early on a stop."""
+        deadline = time.monotonic() + seconds
+        while not self.status.stopped and time.monotonic() < deadline:
+            time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+
     def _progress_text(self) -> str:
         return (self._progress or {}).get("progress", "")
 
@@ -392,25 +402,72 @@ def close_chromium(pw, browser) -> None:
 
 
 def apply_to_job(adapter: SiteAdapter, answerer: Answerer, profile: Profile, ref: JobRef, resume_dir: Path,
-                 submit: bool = True, on_step=None) -> tuple[JobDetails, SubmitResult | None]:
+                 submit: bool = True, on_step=None, *, answers: Mapping[str, str] | None = None,
+                 review_screenshot: Path | None = None,
+                 sent_screenshot: Path | None = None) -> tuple[JobDetails, SubmitResult | None]:
     """One application: open the posting, tailor the resume, answer the form, then send it.
 
     on_step(activity, details) is called before each step with the spec's activity codes
     (creating_resume, answering_questions, submitting_application). With submit=False the
-    form is filled but not sent and the result is None. Errors are raised, not reported."""
+    form is filled but not sent and the result is None. Errors are raised, not reported.
+
+    answers: the user's saved answers (by question name or normalised text), which win over the
+    answerer's. review_screenshot: review mode: the form is filled and screenshotted there, nothing
+    is sent, and the result is a FormResult(submitted=False). sent_screenshot: the filled form is
+    screenshotted there right before it is sent (the record of what went out). The label-based form
+    adapters (bot/sites/generic.py) get the answerer, the answers and review mode as attributes, so
+    questions on later pages are answered the same way."""
     on_step = on_step or (lambda activity, details: None)
+    form_adapter = hasattr(adapter, "supplied_answers")
+    if form_adapter:
+        adapter.answerer = answerer  # type: ignore[attr-defined]
+        if answers is not None:
+            adapter.supplied_answers = dict(answers)  # type: ignore[attr-defined]
+        if review_screenshot is not None:
+            adapter.review_screenshot = Path(review_screenshot)  # type: ignore[attr-defined]
     job = adapter.open_job(ref)
     who = {"job_title": job.title, "company": job.company}
     on_step("creating_resume", dict(who))
     resume = build_resume(profile, job, resume_dir)
     questions = adapter.open_application(job)
     on_step("answering_questions", {**who, "question_count": len(questions)})
-    answers = answerer.answer_all(questions, job)
-    adapter.fill_application(questions, answers, resume)
+    answered = {**answerer.answer_all(questions, job), **_saved_for(questions, answers)}
+    adapter.fill_application(questions, answered, resume)
+    if review_screenshot is not None:
+        if form_adapter:
+            return job, adapter.submit_application()  # screenshots the filled form; sends nothing
+        take_screenshot(adapter.page, Path(review_screenshot))
+        labels = {q.name: q.label for q in questions}
+        return job, FormResult(False, "", screenshots=[Path(review_screenshot)],
+                               answers={labels.get(k, k): v for k, v in answered.items()})
     if not submit:
         return job, None
+    if sent_screenshot is not None:
+        take_screenshot(adapter.page, Path(sent_screenshot))
     on_step("submitting_application", dict(who))
     return job, adapter.submit_application()
+
+
+def _saved_for(questions, answers: Mapping[str, str] | None) -> dict[str, str]:
+    """The saved answers that fit these questions, by name (boards without label-based filling use them)."""
+    if not answers:
+        return {}
+    from .sites.forms import normalize_question
+
+    saved = {normalize_question(k): v for k, v in answers.items()}
+    out = {}
+    for q in questions:
+        value = answers.get(q.name, saved.get(normalize_question(q.label)))
+        if value is not None:
+            out[q.name] = value
+    return out
+
+
+def take_screenshot(page, path: Path) -> Path:
+    """A full-page PNG of what the page shows now."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def board_credentials(environ=os.environ) -> tuple[str, str]:

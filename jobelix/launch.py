@@ -58,8 +58,11 @@ def processes(port: int) -> dict[str, list[str]]:
     procs = {
         "web": [PYTHON, "-m", "daphne", "-b", os.environ.get("HOST", "127.0.0.1"), "-p", str(port),
                 "jobelix.asgi:application"],
-        "worker": celery + ["worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
-                            "-Q", "celery,analysis"],
+        "worker": celery + ["worker", "-Q", "celery,analysis", "-n", "worker@%h", "--loglevel", "INFO",
+                            "--pool", "threads", "--concurrency", "4"],
+        # The browser queue (submission jobs, hosted bot runs): a worker that may start Chromium.
+        "browser": celery + ["worker", "-Q", os.environ.get("BROWSER_QUEUE", "browser"), "-n", "browser@%h",
+                             "--loglevel", "INFO", "--pool", "threads", "--concurrency", "2"],
         "beat": celery + ["beat", "--loglevel", "INFO",
                           "--schedule", str(DATA_DIR / "celerybeat-schedule")],
     }
@@ -70,6 +73,9 @@ def processes(port: int) -> dict[str, list[str]]:
         boards_port = os.environ["JOBELIX_DEMO_BOARDS_URL"].rsplit(":", 1)[1]
         procs["boards"] = [PYTHON, "-m", "devtools.career_boards", "--port", boards_port,
                            "--companies", "4", "--jobs", "6"]
+    if os.environ.get("JOBELIX_ATS_PORT"):
+        # Greenhouse, Lever, Ashby form replicas and their companies' career pages (devtools/ats/server.py).
+        procs["ats"] = [PYTHON, "-m", "devtools.ats.server", "--demo", "--port", os.environ["JOBELIX_ATS_PORT"]]
     return procs
 
 
@@ -140,6 +146,12 @@ def run() -> int:
     sandbox_port = os.environ.setdefault("JOBELIX_SANDBOX_PORT", "8765")
     os.environ.setdefault("JOBELIX_SANDBOX_BOARD_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")  # the demo boards above are on loopback
+    # The ATS replicas' ports (devtools.ats.server --demo: one per ATS, then the career pages), exported
+    # as the JOBELIX_*_URL lines it prints so the bot routes their postings to its adapters.
+    ats_port = int(os.environ.setdefault("JOBELIX_ATS_PORT", "8811"))
+    for i, ats in enumerate(("GREENHOUSE", "LEVER", "ASHBY")):
+        os.environ.setdefault(f"JOBELIX_{ats}_URL", f"http://127.0.0.1:{ats_port + i}")
+    os.environ.setdefault("JOBELIX_ATS_CAREERS_URL", f"http://127.0.0.1:{ats_port + 4}")
     stoppers = start_services()
     try:
         manage("migrate", "--noinput")

@@ -276,11 +276,8 @@ JOBELIX_DEMO_LAUNCH = env_bool("JOBELIX_DEMO_LAUNCH", DEBUG)
 JOBELIX_BOT_COMMAND = shlex.split(env("JOBELIX_BOT_COMMAND", "")) or [sys.executable, "-m", "bot", "--playwright"]
 JOBELIX_SANDBOX_BOARD_URL = env("JOBELIX_SANDBOX_BOARD_URL", "http://127.0.0.1:8765")
 
-# Submissions (docs/submissions.md): the callable that applies to one posting, and how
-# many times a submission is tried before a re-run gives up on it.
-# Appliers: submissions.appliers.record_only (default), submissions.appliers.post_json,
-# bot.applier.browser_apply (the auto-apply bot in headless Chromium; docs/bot.md).
-SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "submissions.appliers.record_only")
+# Submissions (docs/submissions.md): how many times a submission is tried before a re-run
+# gives up on it. The applier (SUBMISSIONS_APPLIER): see "apply pipeline" at the end.
 SUBMISSIONS_MAX_ATTEMPTS = env_int("SUBMISSIONS_MAX_ATTEMPTS", 3)
 
 # Production hardening. TLS is terminated by the reverse proxy, which must set
@@ -436,3 +433,21 @@ NOTIFICATIONS_RETRY_SECONDS = env_int("NOTIFICATIONS_RETRY_SECONDS", 30)  # doub
 NOTIFICATIONS_QUEUE = env("NOTIFICATIONS_QUEUE", "")  # Celery queue of notification tasks ("" = the default queue)
 # CSV exports are streamed: rows read from PostgreSQL this many at a time.
 EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 500)
+# --- apply pipeline --- (docs/submissions.md "Applying for real", docs/bot.md)
+# Celery queue of the work that needs Chromium (submission jobs, hosted bot runs): only workers started
+# with `-Q browser` (make run starts one) consume it.
+BROWSER_QUEUE = env("BROWSER_QUEUE", "browser")
+CELERY_TASK_ROUTES |= {
+    "submissions.process_submission_job": {"queue": BROWSER_QUEUE},
+    "sessions_app.run_hosted_bot": {"queue": BROWSER_QUEUE},
+}
+# The callable that applies to one posting. Appliers: bot.applier.browser_apply (default: the bot's
+# form adapters in headless Chromium), submissions.appliers.post_json, submissions.appliers.record_only.
+SUBMISSIONS_APPLIER = env("SUBMISSIONS_APPLIER", "bot.applier.browser_apply")
+# Screenshots of filled and sent forms: private (served to their owner only, never as static files).
+SUBMISSIONS_SCREENSHOT_DIR = Path(env("SUBMISSIONS_SCREENSHOT_DIR") or BASE_DIR / ".jobelix" / "private" / "screenshots")
+# "Launch bot" queues a hosted run of the bot on the browser queue (when JOBELIX_DEMO_LAUNCH, the
+# development launch of a local process, is off); its tailored resumes and local ledger go under
+# JOBELIX_BOT_OUTPUT/user-<id>.
+JOBELIX_HOSTED_BOT = env_bool("JOBELIX_HOSTED_BOT", True)
+JOBELIX_BOT_OUTPUT = Path(env("JOBELIX_BOT_OUTPUT") or BASE_DIR / ".jobelix" / "bot-output")

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.auth import BodyTokenAuthentication, CsrfSessionAuthentication
 from core.throttles import HeartbeatThrottle, UserWriteThrottle
 from sessions_app import selectors, serializers, services
-from sessions_app.launch import launch_bot
+from sessions_app.launch import launch
 from sessions_app.selectors import serialize_session
 
 SessionSchema = inline_serializer("BotSession", {
@@ -110,8 +110,9 @@ class LaunchView(BotApiView):
     session_allowed = True
 
     @extend_schema(request=None, responses=inline_serializer("BotLaunched", {
-        "launched": drf_serializers.BooleanField(), "pid": drf_serializers.IntegerField(),
-        "token_name": drf_serializers.CharField()}))
+        "launched": drf_serializers.BooleanField(),
+        "hosted": drf_serializers.BooleanField(help_text="Queued as a hosted run (a Celery worker runs the bot)."),
+        "pid": drf_serializers.IntegerField(allow_null=True, help_text="The local process (development launch)."),
+        "token_name": drf_serializers.CharField(allow_blank=True)}))
     def post(self, request):
-        launch = launch_bot(request.user, request.build_absolute_uri("/"))
-        return Response({"launched": True, "pid": launch.pid, "token_name": launch.token_name}, status=202)
+        return Response(launch(request.user, request.build_absolute_uri("/")), status=202)

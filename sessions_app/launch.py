@@ -1,7 +1,15 @@
-"""Launching the bot from the auto-apply page (the demo's "Launch bot" button).
+"""Launching the bot from the auto-apply page (the "Launch bot" button).
 
-Kept apart from `sessions_app.services` (the bot protocol's writes): this starts
-an operating-system process with a fresh token, and only the page uses it.
+Two ways, chosen by settings (``launch``):
+
+* hosted (JOBELIX_HOSTED_BOT, on by default, and what runs with DEBUG=0): the request only queues
+  ``sessions_app.run_hosted_bot`` on the browser queue; a Celery worker with Chromium runs the bot
+  (``run_hosted``) with a fresh token it revokes at the end, and the bot reports to the server like
+  any bot, so the status card follows it live;
+* the development launch (JOBELIX_DEMO_LAUNCH, on with DEBUG): the web process starts the bot
+  command as a detached local process (``launch_bot``).
+
+Kept apart from `sessions_app.services` (the bot protocol's writes); only the page uses it.
 
 The token lives exactly as long as the run (docs/security.md "Launch tokens"):
 the process gets it in its environment (JOBELIX_API_TOKEN), never on its command
@@ -20,11 +28,13 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Profile
 from accounts.services import create_token, revoke_token
+from core.dispatch import dispatch_on_commit
 from core.errors import ApplicationError, PermissionDenied
 from sessions_app import services
 from sessions_app.models import BotSession
@@ -67,11 +77,7 @@ def launch_bot(user, api_url: str) -> Launch:
             f"JOBELIX_BOT_COMMAND must not contain {{token}}: the launched bot reads its token from ${TOKEN_ENV}, "
             "never from its command line.", status=500, code="launch_misconfigured")
     now = timezone.now()
-    live = BotSession.objects.filter(
-        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=now - services.stale_after()
-    ).first()
-    if live is not None:
-        raise services.already_running(live.id)
+    _refuse_if_running(user)
 
     token_name = LAUNCH_TOKEN_NAME.format(now)
     token, raw = create_token(user, token_name, ApiToken.Scope.BOT)
@@ -127,3 +133,75 @@ def revoke_abandoned_launch_tokens(now: datetime) -> int:
         .select_related("user")
     )
     return sum(revoke_token(token.user, token.pk) for token in abandoned)
+
+
+def launch_enabled() -> bool:
+    """Whether the page offers "Launch bot"."""
+    return settings.JOBELIX_DEMO_LAUNCH or settings.JOBELIX_HOSTED_BOT
+
+
+def launch(user, api_url: str) -> dict[str, object]:
+    """The button: the development launch when it is on, else a hosted run; what the API answers."""
+    if settings.JOBELIX_DEMO_LAUNCH or not settings.JOBELIX_HOSTED_BOT:
+        started = launch_bot(user, api_url)
+        return {"launched": True, "hosted": False, "pid": started.pid, "token_name": started.token_name}
+    queue_hosted_run(user, api_url)
+    return {"launched": True, "hosted": True, "pid": None, "token_name": ""}
+
+
+def _live_session(user) -> BotSession | None:
+    return BotSession.objects.filter(
+        user=user, status__in=BotSession.ACTIVE_STATUSES, last_heartbeat_at__gte=timezone.now() - services.stale_after()
+    ).first()
+
+
+def _refuse_if_running(user) -> None:
+    live = _live_session(user)
+    if live is not None:
+        raise services.already_running(live.id)
+
+
+def queue_hosted_run(user, api_url: str) -> None:
+    """Queue a hosted run of the bot for this user on the browser queue (409 while their bot runs)."""
+    from sessions_app.tasks import run_hosted_bot  # tasks -> launch: import on use
+
+    _refuse_if_running(user)
+    dispatch_on_commit(run_hosted_bot, user.pk, api_url.rstrip("/"), queue=settings.BROWSER_QUEUE)
+    logger.info("queued a hosted bot run for user %s on %s", user.pk, settings.BROWSER_QUEUE)
+
+
+def run_hosted(user_id: int, api_url: str) -> str:
+    """The hosted run, in a browser-queue worker: the bot runner in this process with a fresh `bot` token
+    (revoked when the run ends), reporting to api_url, on the board at JOBELIX_SANDBOX_BOARD_URL, with the
+    profile's daily cap and pace. Returns the run's outcome ("busy" when the user's bot already runs: a
+    second copy of the task, or a bot started elsewhere)."""
+    from bot.api import JobelixAPI
+    from bot.console import ConsoleProgress
+    from bot.llm import LLMClient
+    from bot.reporter import StatusReporter
+    from bot.runner import DEFAULT_CHROMIUM, BotRunner, RunConfig, board_credentials
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return "missing"
+    if _live_session(user) is not None:
+        return "busy"
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    now = timezone.now()
+    # A launch token: revoked when the run ends, or by the reaper if this worker dies mid-run.
+    token, raw = create_token(user, LAUNCH_TOKEN_NAME.format(now), ApiToken.Scope.BOT)
+    email, password = board_credentials()
+    config = RunConfig(
+        board_url=settings.JOBELIX_SANDBOX_BOARD_URL, site="sandbox", board_email=email, board_password=password,
+        daily_cap=profile.daily_cap, apply_delay=float(profile.apply_delay_seconds),
+        chromium_path=os.environ.get("JOBELIX_CHROMIUM", DEFAULT_CHROMIUM),
+        output_dir=Path(settings.JOBELIX_BOT_OUTPUT) / f"user-{user.pk}",
+    )
+    try:
+        runner = BotRunner(config, StatusReporter(raw, base_url=api_url), JobelixAPI(api_url, raw),
+                           ConsoleProgress(quiet=True), llm=LLMClient.from_env())
+        result = runner.run()
+    finally:
+        revoke_token(user, token.pk)
+    logger.info("hosted bot run for user %s: %s %s", user.pk, result.outcome, result.error)
+    return result.outcome

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from sessions_app import activities, selectors
+from sessions_app import activities, launch, selectors
 
 
 @login_required
@@ -13,6 +13,6 @@ def autoapply(request):
     return render(request, "sessions_app/autoapply.html", {
         "bot_status": selectors.status_for(request.user),
         "bot_activities": activities.registry_for_client(),
-        "launch_enabled": settings.JOBELIX_DEMO_LAUNCH,
+        "launch_enabled": launch.launch_enabled(),
         "stale_after_seconds": settings.BOT_SESSION_STALE_AFTER_SECONDS,
     })

@@ -8,6 +8,7 @@ POST /api/v1/submissions/jobs        {"job_posting_ids": [...], "start"?: bool, 
                                      job; queued on Celery unless start is false (an external worker will run
                                      it, reporting with our id or the external_id as job_id)
 GET  /api/v1/submissions/jobs/<id>   one job with its submissions (owner, staff or its service token; else 404)
+POST /api/v1/submissions/auto-apply  a job over the caller's new matches at or above their threshold (201)
 """
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -21,6 +22,7 @@ from accounts.models import ApiToken
 from accounts.permissions import StaffQueryNeedsSession, TokenScopes
 from core.throttles import ProgressThrottle, UserWriteThrottle
 from submissions import events, progress_rules, selectors, services
+from submissions.services import pipeline
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
 PROGRESS_UPDATE_DOC = inline_serializer(
@@ -113,3 +115,12 @@ class JobDetailView(APIView):
         data["submissions"] = [events.submission_payload(s) for s in job.submissions.all()]
         data["error_log"] = job.error_log
         return Response(data)
+
+
+class AutoApplyView(APIView):
+    """"Auto-apply to matches >= X%" (the profile's apply_threshold): one job over the new matches, queued."""
+
+    @extend_schema(operation_id="submissions_auto_apply", request=None, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        job = pipeline.auto_apply(request.user)
+        return Response(events.job_payload(job), status=status.HTTP_201_CREATED)

@@ -1,13 +1,23 @@
 """Appliers: the pluggable step that actually applies to one posting.
 
-``settings.SUBMISSIONS_APPLIER`` names a callable ``applier(request: dict) -> None``.
+``settings.SUBMISSIONS_APPLIER`` names a callable ``applier(request: dict) -> dict | None``.
 ``request`` is plain data (see ``worker.applier_request``): submission_id, job_id,
-attempt, target_name, applicant {...}, posting {... url, apply_url ...} or None.
-Returning means the application went in; raising means it failed, and the exception's
-message is recorded as the submission's error. Appliers need no Django, so the bot's
-browser applier can live outside the project.
+attempt, target_name, applicant {...}, posting {... url, apply_url ...} or None, and for
+appliers that fill forms: answers (the owner's saved answers), review, screenshot_path.
+Raising means it failed, and the exception's message is recorded as the submission's
+error. Returning None means the application went in; an applier that knows more returns
+one of these outcomes (services.pipeline.record_outcome stores them):
 
-That message is shown to the user, so it never carries what a board answered (a
+* ``{"status": "submitted", "confirmation": str, "screenshot": path | None, "answers": {label: value}}``
+* ``{"status": "review", "screenshot": path, "answers": {...}}``: review mode, nothing was sent
+  (only an applier whose ``supports_review`` attribute is true is asked for it)
+* ``{"status": "needs_answer", "message": str, "questions": [{name, label, kind, options, required}]}``
+* ``{"status": "needs_human", "reason": str}``: a captcha or other human check; nothing was sent
+
+Appliers need no Django, so the bot's browser applier (bot.applier.browser_apply, the
+default) lives outside the project.
+
+A failure message is shown to the user, so it never carries what a board answered (a
 hostile board could echo anything) nor an internal address: only a status or a kind
 of failure. Sending goes through the outgoing-fetch guard (core/net.py).
 """
@@ -42,10 +52,10 @@ def _posting(request: dict) -> dict:
 
 
 def record_only(request: dict) -> None:
-    """The default: checks the posting can be applied to and records the submission.
+    """Checks the posting can be applied to and records the submission.
 
-    It sends nothing anywhere; a real applier (the bot's, or ``post_json``) is configured
-    with SUBMISSIONS_APPLIER.
+    It sends nothing anywhere (for tests and dry runs); the default applier is the bot's
+    browser applier, and ``post_json`` serves boards with a JSON intake.
     """
     posting = _posting(request)
     if not (posting.get("apply_url") or posting.get("url")):

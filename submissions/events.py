@@ -17,6 +17,7 @@ from realtime.catalogue import (
     NULLABLE_WIRE_TIME,
     NUMBER,
     STR,
+    STR_LIST,
     WIRE_TIME,
     event_type,
     obj,
@@ -61,7 +62,12 @@ SUBMISSION_SCHEMA = obj(
         "failed_at": NULLABLE_WIRE_TIME,
         "updated_at": WIRE_TIME,
         "timestamp": WIRE_TIME,
-    }
+    },
+    {
+        # the apply pipeline: the owner's job page for the posting, and the questions waiting for an answer
+        "tracker_job_id": NULLABLE_INT,
+        "questions": STR_LIST,
+    },
 )
 
 JOB_UPDATED = event_type(
@@ -113,4 +119,6 @@ def submission_payload(submission: Submission) -> dict[str, Any]:
         "failed_at": iso(submission.failed_at),
         "updated_at": iso(submission.updated_at),
         "timestamp": now_iso(),
+        "tracker_job_id": submission.tracker_job_id,
+        "questions": [str(q.get("label", "")) for q in submission.questions or [] if isinstance(q, dict)],
     }

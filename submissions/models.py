@@ -94,6 +94,10 @@ class Submission(models.Model):
         SUBMITTED = rules.SUB_SUBMITTED, "Submitted"
         APPROVED = rules.SUB_APPROVED, "Approved"
         FAILED = rules.SUB_FAILED, "Failed"
+        NEEDS_ANSWER = rules.SUB_NEEDS_ANSWER, "Needs your answer"
+        NEEDS_HUMAN = rules.SUB_NEEDS_HUMAN, "Needs a person"
+        REVIEW = rules.SUB_REVIEW, "Waiting for your review"
+        SKIPPED = rules.SUB_SKIPPED, "Skipped"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     job = models.ForeignKey(SubmissionJob, on_delete=models.CASCADE, related_name="submissions")
@@ -111,6 +115,17 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # -- the apply pipeline (issue 13) --------------------------------------------------------------
+    match_score = models.FloatField(null=True, blank=True, help_text="The posting's match score when it was queued.")
+    tracker_job = models.ForeignKey("tracker.Job", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="submissions", help_text="The owner's job page for this posting.")
+    questions = models.JSONField(default=list, blank=True,
+                                 help_text="Required questions nobody answered (needs_answer): [{name, label, kind, options}].")
+    filled_answers = models.JSONField(default=dict, blank=True, help_text="What the form was filled with: {label: value}.")
+    confirmation = models.TextField(blank=True, help_text="The board's confirmation text.")
+    screenshot = models.CharField(max_length=300, blank=True,
+                                  help_text="The filled form's screenshot, relative to SUBMISSIONS_SCREENSHOT_DIR.")
+    send_confirmed = models.BooleanField(default=False, help_text="Submit was pressed after review: the next run sends.")
 
     class Meta:
         ordering = ["position", "created_at"]
@@ -121,3 +136,26 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.target_name} ({self.status})"
+
+
+class LedgerEntry(models.Model):
+    """The server-side ledger of the apply pipeline: one row per user and posting once an application to it is
+    being sent, kept once it went in. The unique constraint is what makes "never the same posting twice" hold
+    however many workers race for it (services.claim_posting)."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="apply_ledger")
+    posting = models.ForeignKey("scraping.JobPosting", on_delete=models.CASCADE, related_name="ledger_entries")
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "posting"], name="one_application_per_user_posting")]
+
+    def __str__(self):
+        return f"{self.user} -> posting {self.posting_id} ({self.status})"

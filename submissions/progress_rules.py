@@ -36,7 +36,23 @@ SUB_PENDING, SUB_SUBMITTING, SUB_SUBMITTED, SUB_APPROVED, SUB_FAILED = (
     "approved",
     "failed",
 )
-SUBMISSION_STATUSES = (SUB_PENDING, SUB_SUBMITTING, SUB_SUBMITTED, SUB_APPROVED, SUB_FAILED)
+# The apply pipeline's outcomes (issue 13): waiting for the user (an answer, a person past a captcha,
+# a look at the filled form), or not applied on purpose (the user's rules, or Skip).
+SUB_NEEDS_ANSWER, SUB_NEEDS_HUMAN, SUB_REVIEW, SUB_SKIPPED = "needs_answer", "needs_human", "review", "skipped"
+SUBMISSION_STATUSES = (
+    SUB_PENDING,
+    SUB_SUBMITTING,
+    SUB_SUBMITTED,
+    SUB_APPROVED,
+    SUB_FAILED,
+    SUB_NEEDS_ANSWER,
+    SUB_NEEDS_HUMAN,
+    SUB_REVIEW,
+    SUB_SKIPPED,
+)
+# Waiting for the user: the job may finish meanwhile; the user's answer (or Submit) puts the submission
+# back to pending and runs the job again (services.resume_submission), or Skip ends it.
+SUB_WAITING = frozenset({SUB_NEEDS_ANSWER, SUB_NEEDS_HUMAN, SUB_REVIEW})
 
 # Allowed moves. Staying in the same status is always allowed (it is how a repeated
 # update becomes a no-op) and is not listed.
@@ -47,11 +63,15 @@ JOB_TRANSITIONS: dict[str, frozenset[str]] = {
     JOB_FAILED: frozenset(),
 }
 SUBMISSION_TRANSITIONS: dict[str, frozenset[str]] = {
-    SUB_PENDING: frozenset({SUB_SUBMITTING, SUB_SUBMITTED, SUB_FAILED}),
-    SUB_SUBMITTING: frozenset({SUB_SUBMITTED, SUB_FAILED}),
+    SUB_PENDING: frozenset({SUB_SUBMITTING, SUB_SUBMITTED, SUB_FAILED, SUB_SKIPPED} | SUB_WAITING),
+    SUB_SUBMITTING: frozenset({SUB_SUBMITTED, SUB_FAILED, SUB_SKIPPED} | SUB_WAITING),
     SUB_SUBMITTED: frozenset({SUB_APPROVED}),
     SUB_APPROVED: frozenset(),
     SUB_FAILED: frozenset(),
+    SUB_NEEDS_ANSWER: frozenset({SUB_SKIPPED}),
+    SUB_NEEDS_HUMAN: frozenset({SUB_SKIPPED}),
+    SUB_REVIEW: frozenset({SUB_SKIPPED}),
+    SUB_SKIPPED: frozenset(),
 }
 
 # When a status is entered, this timestamp field is set.
@@ -290,7 +310,7 @@ def count_deltas(old_status: str | None, new_status: str) -> tuple[int, int]:
         return 1, 0
     if new_status == SUB_FAILED:
         return 0, 1
-    return 0, 0  # approved was already counted as completed when it was submitted
+    return 0, 0  # approved was already counted as completed when it was submitted; the rest are no outcome
 
 
 def merge_count(current: int, delta: int, reported: int | None) -> int:
@@ -330,8 +350,10 @@ def plan_update(job: JobState, submission: SubmissionState | None, update: Progr
         if submission is None:
             raise InvalidUpdate("submission state missing for a submission update")
         sub_moves = check_transition("submission", SUBMISSION_TRANSITIONS, submission.status, update.status)
-        if sub_moves and update.status != SUB_APPROVED and job.status in JOB_FINISHED:
-            # Approval arrives from the job board after the run; anything else is a late worker.
+        user_skip = submission.status in SUB_WAITING and update.status == SUB_SKIPPED
+        if sub_moves and update.status != SUB_APPROVED and not user_skip and job.status in JOB_FINISHED:
+            # Approval arrives from the job board after the run, and a user may skip what waits for
+            # them; anything else is a late worker.
             raise ImpossibleTransition(f"job is {job.status}; its submissions can no longer change", "status")
         if sub_moves and job.status == JOB_PENDING:
             new_job_status = JOB_IN_PROGRESS  # a worker touching a submission has started the job

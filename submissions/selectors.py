@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import ApiToken
 from scraping.models import JobPosting
-from submissions.models import Submission, SubmissionJob
+from submissions.models import LedgerEntry, Submission, SubmissionJob
 
 RECENT_SUBMISSIONS = 10
 
@@ -75,3 +75,58 @@ def postings_to_choose(query: str = "", limit: int = 200) -> QuerySet:
     if query:
         postings = postings.filter(title__icontains=query) | postings.filter(company__name__icontains=query)
     return postings.order_by("-first_seen")[:limit]
+
+
+# -- the apply pipeline ------------------------------------------------------------------------------
+
+
+def match_scores(user, posting_ids) -> dict[int, float]:
+    """The user's match score of each posting (their recommendation, else their analysed job), by posting id."""
+    from tracker.models import Job, Recommendation
+
+    ids = list(posting_ids)
+    scores: dict[int, float] = {}
+    for posting_id, score in Job.objects.filter(user=user, posting_id__in=ids, match_score__isnull=False).values_list(
+            "posting_id", "match_score"):
+        if posting_id is not None and score is not None:
+            scores[posting_id] = max(score, scores.get(posting_id, score))
+    for posting_id, score in Recommendation.objects.filter(user=user, posting_id__in=ids).values_list(
+            "posting_id", "score"):
+        scores[posting_id] = score
+    return scores
+
+
+def auto_apply_candidates(user, threshold: float, limit: int = 100) -> list[tuple[int, float]]:
+    """(posting id, score) of the user's active matches at or above threshold (recommendations and analysed jobs
+    linked to a posting), best first, without the postings already applied to through the pipeline."""
+    from tracker.models import Job, Recommendation
+
+    found: dict[int, float] = {}
+    recommended = Recommendation.objects.filter(user=user, score__gte=threshold)
+    for posting_id, job_posting_id, rec_score in recommended.values_list("posting_id", "job__posting_id", "score"):
+        pid = posting_id or job_posting_id
+        if pid:
+            found[pid] = max(rec_score, found.get(pid, rec_score))
+    for job_pid, score in Job.objects.filter(user=user, posting__isnull=False, match_score__gte=threshold).values_list(
+            "posting_id", "match_score"):
+        if job_pid is not None and score is not None:
+            found[job_pid] = max(score, found.get(job_pid, score))
+    active = set(JobPosting.objects.filter(pk__in=found, active=True).values_list("pk", flat=True))
+    done = set(LedgerEntry.objects.filter(user=user, posting_id__in=found).values_list("posting_id", flat=True))
+    ranked = sorted(((pid, s) for pid, s in found.items() if pid in active and pid not in done),
+                    key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]
+
+
+def owned_submission(user, submission_id) -> Submission | None:
+    """One of the user's submissions (another user's answers None: 404)."""
+    return (Submission.objects.select_related("job", "job_posting__company", "tracker_job")
+            .filter(pk=submission_id, job__owner=user).first())
+
+
+def latest_submission_for(user, tracker_job) -> Submission | None:
+    """The newest submission for the posting of one of the user's jobs (what its job page shows)."""
+    if tracker_job.posting_id is None:
+        return None
+    return (Submission.objects.filter(job__owner=user, job_posting_id=tracker_job.posting_id)
+            .select_related("job").order_by("-created_at").first())

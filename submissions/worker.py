@@ -2,26 +2,32 @@
 
 Every state change goes through ``services.apply_progress_update`` (the endpoint's path),
 so the built-in worker and an external one store the same state and send the same events.
-The task wrapper is ``submissions.tasks.process_submission_job``.
+Before each application the owner's rules are checked and the posting claimed
+(``services.pipeline.claim_posting``); between two applications the worker pauses for the
+owner's delay. The task wrapper is ``submissions.tasks.process_submission_job``, on the
+browser queue (settings.BROWSER_QUEUE).
 """
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
+from accounts.models import Profile
+from submissions import apply_rules, screenshots, services
 from submissions import progress_rules as rules
-from submissions import services
 from submissions.models import Submission, SubmissionJob
+from submissions.services import pipeline
 
 logger = logging.getLogger(__name__)
 
-Applier = Callable[[dict[str, Any]], None]
+Applier = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
 def _advisory_key(job_id: Any) -> int:
@@ -56,16 +62,25 @@ def load_applier(job: SubmissionJob) -> Applier:
     return import_string(job.applier or settings.SUBMISSIONS_APPLIER)
 
 
-def applier_request(job: SubmissionJob, submission: Submission) -> dict[str, Any]:
-    """What an applier gets: plain data (no ORM objects), so appliers need no Django."""
+def applier_request(job: SubmissionJob, submission: Submission, *, review: bool = False) -> dict[str, Any]:
+    """What an applier gets: plain data (no ORM objects), so appliers need no Django.
+
+    ``review``: only fill the form and screenshot it (appliers that can, see submissions.appliers);
+    ``screenshot_path``: where the screenshot goes; ``answers``: the owner's saved screening answers."""
     posting = submission.job_posting
     owner = job.owner
-    profile = getattr(owner, "profile", None)  # a user may not have a profile yet
+    # Read now, not cached on the owner: answers given while the job runs apply to its next application.
+    profile = Profile.objects.filter(user_id=owner.pk).first()  # a user may not have a profile yet
+    start_date = getattr(profile, "start_date", None)
+    kind = "review" if review else "sent"
     return {
         "submission_id": str(submission.pk),
         "job_id": str(job.pk),
         "attempt": submission.attempts,
         "target_name": submission.target_name,
+        "review": review,
+        "screenshot_path": str(screenshots.path_for(owner.pk, submission.pk, submission.attempts, kind)),
+        "answers": dict(getattr(profile, "screening_answers", None) or {}),
         "applicant": {
             "user_id": owner.pk,
             "name": owner.get_full_name() or owner.get_username(),
@@ -82,6 +97,19 @@ def applier_request(job: SubmissionJob, submission: Submission) -> dict[str, Any
             "remote_preference": getattr(profile, "remote_preference", ""),
             "salary_expectation": getattr(profile, "salary_expectation", None),
             "willing_to_relocate": getattr(profile, "willing_to_relocate", None),
+            # answers to common screening questions (bot.profile.Profile reads them; empty: not given)
+            "first_name": owner.first_name,
+            "last_name": owner.last_name,
+            "authorized_to_work": getattr(profile, "authorized_to_work", None),
+            "requires_sponsorship": getattr(profile, "requires_sponsorship", None),
+            "current_location": getattr(profile, "current_location", ""),
+            "notice_period": getattr(profile, "notice_period", ""),
+            "start_date": start_date.isoformat() if start_date else "",
+            "linkedin_url": getattr(profile, "linkedin_url", ""),
+            "github_url": getattr(profile, "github_url", ""),
+            "portfolio_url": getattr(profile, "portfolio_url", ""),
+            "pronouns": getattr(profile, "pronouns", ""),
+            "eeo_decline": getattr(profile, "eeo_decline", False),
         },
         "posting": None
         if posting is None
@@ -125,6 +153,7 @@ def recover_interrupted(job: SubmissionJob, max_attempts: int) -> None:
                 submission.pk,
                 error_message=f"Interrupted {submission.attempts} time(s); giving up after {max_attempts} attempts.",
             )
+            pipeline.release_claim(submission.pk)  # not known to be sent: the posting is free again
         else:
             services.requeue_interrupted(job, submission.pk)  # retried by the loop
 
@@ -174,6 +203,7 @@ def run_submission_job(job_id: Any) -> str:
         recover_interrupted(job, max_attempts)
         if job.status == rules.JOB_PENDING:
             _update(job.pk, rules.JOB_IN_PROGRESS)
+        last_applied: float | None = None
         while True:
             try:
                 submission = _claim_next(job)
@@ -184,13 +214,36 @@ def run_submission_job(job_id: Any) -> str:
                     return rules.JOB_COMPLETED
                 recover_interrupted(job, max_attempts)
                 continue
-            try:
-                applier(applier_request(job, submission))
-            except Exception as exc:  # any applier failure is this submission's failure
-                message = str(exc) or exc.__class__.__name__
-                _apply_outcome(job.pk, submission.pk, rules.SUB_FAILED, message)
-            else:
-                _apply_outcome(job.pk, submission.pk, rules.SUB_SUBMITTED, None)
+            if _apply_one(job, submission, applier, last_applied):
+                last_applied = time.monotonic()
+
+
+def _apply_one(job: SubmissionJob, submission: Submission, applier: Applier, last_applied: float | None) -> bool:
+    """The owner's rules, then the applier; True when the applier ran (the next one waits the owner's delay)."""
+    user_rules = pipeline.rules_for(job.owner)
+    review = user_rules.review and not submission.send_confirmed and bool(getattr(applier, "supports_review", False))
+    reason = pipeline.claim_posting(job, submission, user_rules, review=review)
+    if reason:
+        _apply_outcome(job.pk, submission.pk, rules.SUB_SKIPPED, reason)
+        return False
+    _pause(user_rules, last_applied)
+    try:
+        result = applier(applier_request(job, submission, review=review))
+    except Exception as exc:  # any applier failure is this submission's failure
+        pipeline.release_claim(submission.pk)
+        _apply_outcome(job.pk, submission.pk, rules.SUB_FAILED, str(exc) or exc.__class__.__name__)
+        return True
+    try:
+        pipeline.record_outcome(job.pk, submission.pk, result)
+    except rules.ImpossibleTransition as exc:  # finished meanwhile: the record stands as it is
+        logger.info("outcome of submission %s not recorded: %s", submission.pk, exc)
+    return True
+
+
+def _pause(user_rules: apply_rules.Rules, last_applied: float | None) -> None:
+    """Politeness: at least the owner's delay between two applications of this run."""
+    if last_applied is not None and user_rules.delay_seconds > 0:
+        time.sleep(max(0.0, last_applied + user_rules.delay_seconds - time.monotonic()))
 
 
 def _apply_outcome(job_id: Any, submission_id: Any, status: str, error_message: str | None) -> None:

@@ -95,6 +95,11 @@ class Application(models.Model):
     salary_expectation = models.PositiveIntegerField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True, help_text="When it was last moved to applied.")
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Sent by the apply pipeline: the board's confirmation and the sent form's screenshot (private: served
+    # to the owner only by tracker.views.application_screenshot).
+    confirmation = models.TextField(blank=True, help_text="The board's confirmation text.")
+    screenshot = models.CharField(max_length=300, blank=True,
+                                  help_text="The sent form's screenshot, relative to SUBMISSIONS_SCREENSHOT_DIR.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,6 +30,8 @@ urlpatterns = [
     path("applications/", views.applications, name="tracker-applications"),
     path("applications/export.csv", views.export_applications, name="tracker-applications-export"),
     path("applications/<int:application_id>/status", views.change_status, name="tracker-application-status"),
+    path("applications/<int:application_id>/screenshot", views.application_screenshot,
+         name="tracker-application-screenshot"),
     path("interviews/", views.interviews, name="tracker-interviews"),
     path("followups/", views.followups, name="tracker-followups"),
     path("followups/<int:followup_id>/sent", views.followup_sent, name="tracker-followup-sent"),

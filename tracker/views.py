@@ -8,12 +8,16 @@ from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, Conflict
 from core.exports import csv_response
+from submissions import screenshots
+from submissions import selectors as submission_selectors
+from submissions.forms import AnswersForm
+from submissions.services.pipeline import rules_for
 from tracker import exports, selectors, services
 from tracker.forms import FollowUpForm, InterviewForm, JobFilterForm, JobForm
 from tracker.models import Application
@@ -43,16 +47,20 @@ def jobs(request: HttpRequest) -> HttpResponse:
         return redirect("tracker-jobs")
     filters = JobFilterForm(request.GET)
     job_list = list(selectors.jobs_for(request.user, **filters.filters())[:200])
-    return render(request, "tracker/jobs.html", _ctx(jobs=job_list, filters=filters.shown(), form=form))
+    return render(request, "tracker/jobs.html", _ctx(jobs=job_list, filters=filters.shown(), form=form,
+                                                     threshold=rules_for(request.user).threshold))
 
 
 @login_required
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.get_job(request.user, job_id)
     analysis = job.analysis or {}
+    submission = submission_selectors.latest_submission_for(request.user, job)
+    answers_form = AnswersForm(submission.questions) if submission and submission.status == "needs_answer" else None
     return render(request, "tracker/job_detail.html", _ctx(
         job=job, analysis=analysis, requirements=analysis.get("requirements", {}),
-        gap=analysis.get("skills_gap", {}), application=getattr(job, "application", None)))
+        gap=analysis.get("skills_gap", {}), application=getattr(job, "application", None),
+        submission=submission, answers_form=answers_form, tracker_channels=TRACKER_CHANNELS + ",submissions"))
 
 
 @login_required
@@ -123,10 +131,17 @@ def followup_sent(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/recommendations.html", _ctx(
-        recommendations=list(selectors.recommendations_for(request.user)[:50])))
+        recommendations=list(selectors.recommendations_for(request.user).select_related("job")[:50]),
+        threshold=rules_for(request.user).threshold))
 
 
 @login_required
 def export_applications(request: HttpRequest) -> StreamingHttpResponse:
     """Your applications with their status history, as CSV (streamed: core.exports)."""
     return csv_response("applications.csv", exports.APPLICATION_EXPORT_HEADER, exports.application_rows(request.user))
+
+
+@login_required
+def application_screenshot(request: HttpRequest, application_id: int) -> FileResponse:
+    """The sent form's screenshot, to the application's owner only (anyone else: 404)."""
+    return screenshots.response_for(selectors.get_application(request.user, application_id).screenshot)

@@ -61,7 +61,9 @@ class FormResult(SubmitResult):
 
 
 class AnswerSource(Protocol):
-    """What the adapters ask for answers (bot.answers.Answerer is one)."""
+    """What the adapters ask for answers (bot.answers.Answerer is one). An answerer may also offer
+    ``answer_sensitive(q, job)``: the user's own choices for demographic questions (their pronouns,
+    "decline to answer"), the only answers a sensitive question takes besides the saved ones."""
 
     def answer(self, q: FormQuestion, job: JobDetails) -> str | None: ...
 

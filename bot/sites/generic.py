@@ -386,7 +386,11 @@ class GenericFormAdapter(SiteAdapter):
         for f in fields:
             q = f.question
             raw = self._supplied(q)
-            if raw is None and not f.sensitive:
+            if raw is None and f.sensitive:
+                chosen = getattr(self.answerer, "answer_sensitive", None)  # the user's declared defaults only
+                if chosen is not None and self.job is not None:
+                    raw = chosen(q, self.job)
+            elif raw is None:
                 raw = answers.get(q.name)
                 if raw is None and q.name not in answers and self.answerer is not None and self.job is not None:
                     raw = self.answerer.answer(q, self.job)

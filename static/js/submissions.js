@@ -98,6 +98,15 @@
       var errorEl = li.querySelector('.error');
       if (!errorEl) { errorEl = document.createElement('span'); errorEl.className = 'error muted'; li.append(' ', errorEl); }
       errorEl.textContent = sub.last_error_message || '';
+      /* the job page, where the owner answers, reviews or reads the record (apply pipeline) */
+      var open = li.querySelector('a.open');
+      if (sub.tracker_job_id) {
+        if (!open) { open = document.createElement('a'); open.className = 'open'; li.append(' ', open); }
+        open.href = '/jobs/' + encodeURIComponent(sub.tracker_job_id) + '/';
+        open.textContent = sub.status === 'needs_answer' ? 'Answer →' : (sub.status === 'review' ? 'Review →' : 'Job page →');
+      } else if (open) {
+        open.remove();
+      }
       list.prepend(li); /* most recently touched first */
       while (list.children.length > limit) list.lastElementChild.remove();
     });

@@ -120,7 +120,7 @@
       var title = el('td'); title.appendChild(el('a', { href: '/jobs/' + d.job_id + '/' }, d.job_title));
       var badgeCell = el('td'); badgeCell.appendChild(matchBadge({ analysis_status: 'pending' }));
       var appCell = el('td', { className: 'app-status' }); appCell.appendChild(el('span', { className: 'muted' }, '—'));
-      [title, el('td', {}, d.company), el('td', {}, d.location || ''), badgeCell, appCell].forEach(function (c) { tr.appendChild(c); });
+      [title, el('td', {}, d.company), el('td', {}, d.location || ''), badgeCell, appCell, el('td', { className: 'apply' })].forEach(function (c) { tr.appendChild(c); });
       tbody.insertBefore(tr, tbody.firstChild);
     });
     rt.on('job.analyzing', function (d) {
@@ -212,6 +212,22 @@
       var state = document.getElementById('application-state');
       replaceChildren(state, [document.createTextNode('Status: '), el('span', { className: 'badge' }, d.new_status)]);
     });
+    /* The bot's application for this job (channel submissions): the badge follows it; once it waits for the
+       user (answer, review, captcha) or is done, the page reloads to show the forms and the record. */
+    var botCard = document.getElementById('bot-apply');
+    if (botCard) {
+      var postingId = parseInt(botCard.dataset.postingId || '0', 10);
+      var SETTLED = ['review', 'needs_answer', 'needs_human', 'submitted', 'approved', 'failed', 'skipped'];
+      rt.on('submission.updated', function (d) {
+        if (d.tracker_job_id !== jobId && d.job_posting_id !== postingId) return;
+        var badge = document.getElementById('bot-apply-status');
+        if (badge) { badge.textContent = d.status; badge.className = 'badge ' + d.status; }
+        if (SETTLED.indexOf(d.status) !== -1 && botCard.dataset.status !== d.status) {
+          botCard.dataset.status = d.status;
+          window.location.reload();
+        }
+      });
+    }
   }
 
   /* ---------------------------------------------------------------- kanban */
@@ -361,6 +377,14 @@
 
   /* ---------------------------------------------------------------- recommendations */
   if (kind === 'recommendations') {
+    /* The Apply button of a recommendation (a plain form post, as rendered by the page). */
+    var applyForm = function (postingId) {
+      var form = el('form', { method: 'post', action: '/apply/' + encodeURIComponent(postingId) + '/', className: 'inline apply-form' });
+      form.appendChild(el('input', { type: 'hidden', name: 'csrfmiddlewaretoken', value: window.Jobelix.csrfToken() }));
+      form.appendChild(el('input', { type: 'hidden', name: 'next', value: window.location.pathname }));
+      form.appendChild(el('button', { type: 'submit', className: 'secondary' }, 'Apply'));
+      return form;
+    };
     var recForm = document.getElementById('posting-filters');
     var reload = function () {
       api('GET', '/api/v1/recommendations?limit=50').then(function (pageData) {
@@ -383,6 +407,7 @@
             li.appendChild(r.job_id ? el('a', { href: '/jobs/' + r.job_id + '/' }, r.job_title)
               : window.Jobelix.externalLink(r.url, r.job_title));
             li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
+            if (r.posting_id) li.appendChild(applyForm(r.posting_id));
             if (byId[r.posting_id]) { li.appendChild(el('br')); li.appendChild(postingFacts(byId[r.posting_id])); }
             return li;
           }));

@@ -112,3 +112,60 @@ def test_llm_client_reads_its_settings_from_the_environment():
     assert LLMClient.from_env({}) is None
     client = LLMClient.from_env({"JOBELIX_LLM_URL": "http://127.0.0.1:1/v1/", "JOBELIX_LLM_MODEL": "tiny"})
     assert client.url == "http://127.0.0.1:1/v1" and client.model == "tiny"
+
+
+def test_names_links_places_and_dates_come_only_from_the_profile(profile_data):
+    job = job_details(1001)
+    bare = Answerer(Profile.from_dict(profile_data))
+    q = lambda label, kind="text", options=(): FormQuestion(label.lower(), label, kind, list(options), True)  # noqa: E731
+    assert bare.answer(q("First Name"), job) == "Ada" and bare.answer(q("Last Name"), job) == "Lovelace"
+    assert bare.answer(q("Full name"), job) == "Ada Lovelace"
+    # Nothing in the profile for these: no answer (the form adapter asks the user), never a paragraph.
+    assert bare.answer(q("Location (City)", "location"), job) is None
+    assert bare.answer(q("LinkedIn Profile", "url"), job) is None
+    assert bare.answer(q("When could you start?", "date"), job) is None
+    assert bare.answer(q("I agree to the privacy policy", "checkbox"), job) is None
+    full = Answerer(Profile.from_dict({**profile_data, "current_location": "Berlin", "start_date": "2026-11-02",
+                                       "linkedin_url": "https://www.linkedin.com/in/ada", "notice_period": "1 month",
+                                       "first_name": "Augusta Ada", "last_name": "King"}))
+    assert full.answer(q("First Name"), job) == "Augusta Ada" and full.answer(q("Surname"), job) == "King"
+    assert full.answer(q("Location (City)", "location"), job) == "Berlin"
+    assert full.answer(q("LinkedIn Profile", "url"), job) == "https://www.linkedin.com/in/ada"
+    assert full.answer(q("When could you start?", "date"), job) == "2026-11-02"
+    notice = q("Notice period", "select", ["Immediately", "2 weeks", "1 month"])
+    assert full.answer(notice, job) == "1 month" and bare.answer(notice, job) == "2 weeks"
+
+
+def test_a_choice_no_rule_knows_gets_no_answer_instead_of_the_first_option(profile_data):
+    answerer = Answerer(Profile.from_dict(profile_data))
+    job = job_details(1001)
+    assert answerer.answer(FormQuestion("q", "Have you worked for us before?", "yesno", ["Yes", "No"], True), job) is None
+    assert answerer.answer(FormQuestion("q", "How did you hear about us?", "select",
+                                        ["LinkedIn", "A friend", "Conference"], True), job) is None
+    # A known skill among the options is still picked; a salary band without a salary is not guessed.
+    assert answerer.answer(FormQuestion("q", "Which of these do you use?", "select", ["Java", "Python"]), job) == "Python"
+    band = FormQuestion("q", "Expected salary band", "select", ["$80k-$100k", "$100k-$130k"])
+    assert Answerer(Profile.from_dict({**profile_data, "salary_expectation": None})).answer(band, job) is None
+
+
+def test_demographic_questions_only_get_what_the_user_chose(profile_data):
+    job = job_details(1001)
+    gender = FormQuestion("gender", "Gender", "select", ["Male", "Female", "Decline To Self Identify"])
+    veteran = FormQuestion("v", "Veteran Status", "select", ["I am a veteran", "I don't wish to answer"])
+    pronouns = FormQuestion("p", "What are your pronouns?", "select", ["she/her", "he/him", "Prefer not to say"])
+    silent = Answerer(Profile.from_dict(profile_data))  # no EEO default given: nothing, not a guess
+    assert [silent.answer(x, job) for x in (gender, veteran, pronouns)] == [None, None, None]
+    declining = Answerer(Profile.from_dict({**profile_data, "eeo_decline": True}))
+    assert declining.answer(gender, job) == "Decline To Self Identify"
+    assert declining.answer_sensitive(veteran, job) == "I don't wish to answer"
+    assert declining.answer(pronouns, job) == "Prefer not to say"
+    own = Answerer(Profile.from_dict({**profile_data, "eeo_decline": True, "pronouns": "she/her"}))
+    assert own.answer(pronouns, job) == "she/her"
+
+
+def test_explicit_authorisation_answers_win_over_the_free_text(profile_data):
+    explicit = Profile.from_dict({**profile_data, "work_authorization": "EU citizen", "authorized_to_work": False,
+                                  "requires_sponsorship": "yes"})
+    assert not explicit.is_authorized and explicit.needs_sponsorship
+    answers = Answerer(explicit).answer_all(form(1002), job_details(1002))
+    assert (answers["work_authorization"], answers["sponsorship"]) == ("no", "yes")

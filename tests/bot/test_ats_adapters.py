@@ -52,6 +52,8 @@ ADAPTERS = {"greenhouse": GreenhouseAdapter, "lever": LeverAdapter, "ashby": Ash
 
 @pytest.fixture
 def page(browser):
+    """A page in a context of its own, in the session's Chromium (tests/conftest.py `browser`: a second
+    Playwright in this thread would find the session's event loop running)."""
     context = browser.new_context()
     yield context.new_page()
     context.close()
@@ -191,6 +193,41 @@ def test_the_runner_steps_drive_a_form_adapter_unchanged(page, tmp_path):
         assert outcome.submitted and job.title == "Platform Engineer"
         [sent] = board.received
     assert sent.answers["Name"] == "Ada Lovelace" and sent.answers["When could you start?"] == "10/01/2026"
+
+
+def test_the_runner_gives_a_form_adapter_the_profiles_common_answers_and_records_the_sent_form(page, tmp_path):
+    """apply_to_job sets the adapter's answerer, saved answers and screenshots: with the profile's own answers
+    (name split in two, where they live, "decline" for EEO) Greenhouse needs no answer saved for it."""
+    who = profile(current_location="Berlin", eeo_decline=True)
+    sent_shot = tmp_path / "sent.png"
+    with GreenhouseReplica() as board:
+        adapter = GreenhouseAdapter(page, board.url, TIMEOUT_MS)
+        ref = JobRef("", board.posting_url(), "", "Acme Analytics")
+        job, outcome = apply_to_job(adapter, Answerer(who), who, ref, tmp_path, answers={}, sent_screenshot=sent_shot)
+        assert outcome.submitted and outcome.confirmation.startswith("Thank you for applying.")
+        [sent] = board.received
+    assert (sent.answers["First Name"], sent.answers["Last Name"]) == ("Ada", "Lovelace")
+    assert sent.answers["Location (City)"] == "Berlin, Berlin, Germany"
+    assert sent.answers["Gender"] == sent.answers["Are you Hispanic/Latino?"] == "Decline To Self Identify"
+    assert "Please identify your race" not in sent.answers  # shown only after "No"
+    assert sent_shot.read_bytes().startswith(b"\x89PNG") and sent_shot.stat().st_size > 5000
+
+
+def test_review_mode_on_a_board_without_form_adapter_fills_and_screenshots_only(page, tmp_path, sandbox_board):
+    """The sandbox board (a SiteAdapter without label-based filling): review fills the form, screenshots the
+    page and sends nothing; the saved answers reach it by question name too."""
+    from bot.sandbox import DEMO_EMAIL, DEMO_PASSWORD
+
+    who = profile(salary_expectation=None)
+    shot = tmp_path / "review.png"
+    adapter = SandboxAdapter(page, sandbox_board.url, TIMEOUT_MS)
+    adapter.login(DEMO_EMAIL, DEMO_PASSWORD)
+    ref = JobRef("1001", f"{sandbox_board.url}/jobs/1001", "Backend Engineer", "Acme Analytics")
+    job, outcome = apply_to_job(adapter, Answerer(who), who, ref, tmp_path, answers={"salary": "99000"},
+                                review_screenshot=shot)
+    assert not outcome.submitted and outcome.screenshots == [shot] and shot.read_bytes().startswith(b"\x89PNG")
+    assert outcome.answers["What are your annual salary expectations (USD)?"] == "99000"
+    assert sandbox_board.applications() == []
 
 
 # -- the form refuses ----------------------------------------------------------------------------------------

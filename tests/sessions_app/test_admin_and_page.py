@@ -84,6 +84,7 @@ def test_page_needs_login(client):
 @pytest.mark.django_db
 def test_page_carries_the_registry_and_escapes_what_the_bot_sent(session_client, user, settings):
     settings.JOBELIX_DEMO_LAUNCH = False
+    settings.JOBELIX_HOSTED_BOT = False
     _session(user, status="running", current_activity="</script><img src=x onerror=alert(1)>",
              activity_details={"company": "<b>Acme</b>"})
     html = session_client.get("/autoapply/").content.decode()
@@ -97,6 +98,7 @@ def test_page_carries_the_registry_and_escapes_what_the_bot_sent(session_client,
 @pytest.mark.django_db
 def test_launch_is_refused_when_disabled_or_with_a_token(session_client, user, settings, make_token, api_client):
     settings.JOBELIX_DEMO_LAUNCH = False
+    settings.JOBELIX_HOSTED_BOT = False
     csrf = session_client.get("/autoapply/").cookies["csrftoken"].value
     refused = session_client.post("/api/autoapply/bot/launch", {}, content_type="application/json",
                                   HTTP_X_CSRFTOKEN=csrf)

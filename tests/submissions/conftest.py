@@ -53,3 +53,13 @@ def worker_client(api_client, make_token):
         return client
 
     return make
+
+
+@pytest.fixture
+def user(user):
+    """The test user, with a profile that applies at once: the politeness pause between applications
+    (apply_delay_seconds, a few seconds by default) is 0 in tests."""
+    from accounts.models import Profile
+
+    Profile.objects.update_or_create(user=user, defaults={"apply_delay_seconds": 0})
+    return user

@@ -12,6 +12,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
+from accounts.models import Profile
 from scraping.models import Company, JobPosting
 from submissions import services
 from submissions.models import SubmissionJob
@@ -22,6 +23,7 @@ from submissions.tasks import process_submission_job
 def publish_every_event() -> None:
     tag = uuid.uuid4().hex[:8]
     owner = get_user_model().objects.create_user(f"sub-events-{tag}", f"sub-events-{tag}@example.com", "pw")
+    Profile.objects.create(user=owner, apply_delay_seconds=0)  # no politeness pause between applications here
     company = Company.objects.create(name=f"Events {tag}", source="greenhouse", board_token=f"events{tag}")
     postings = [
         JobPosting.objects.create(

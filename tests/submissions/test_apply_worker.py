@@ -13,6 +13,7 @@ from tests import support
 from tests.submissions.helpers import events_of
 
 POST_JSON = "submissions.appliers.post_json"
+RECORD_ONLY = "submissions.appliers.record_only"
 
 
 def wait_until(predicate, timeout=60.0, what="condition"):
@@ -134,7 +135,8 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_rerun_retries(
 @pytest.mark.django_db
 def test_an_interrupted_submission_past_max_attempts_is_failed(settings, user, make_job):
     settings.SUBMISSIONS_MAX_ATTEMPTS = 2
-    job = make_job(user, n=2)  # default applier: record_only
+    settings.SUBMISSIONS_APPLIER = RECORD_ONLY
+    job = make_job(user, n=2)
     services.apply_progress_update(
         services.rules.ProgressUpdate(job_id=job.pk, submission_id=by_position(job)[0].pk, status="submitting")
     )
@@ -150,9 +152,10 @@ def test_an_interrupted_submission_past_max_attempts_is_failed(settings, user, m
 
 
 @pytest.mark.django_db
-def test_default_applier_fails_closed_or_url_less_postings(user, make_postings):
+def test_record_only_applier_fails_closed_or_url_less_postings(user, make_postings, settings):
     from scraping.models import JobPosting
 
+    settings.SUBMISSIONS_APPLIER = RECORD_ONLY
     open_posting, closing, no_url = make_postings(3)
     JobPosting.objects.filter(pk=no_url.pk).update(apply_url="", url="")
     job = services.create_job(user, [open_posting.pk, closing.pk, no_url.pk], start=False)

@@ -50,6 +50,7 @@ def test_a_submission_job_applies_with_the_real_bot(start_celery, sandbox, setti
         "desired_titles": ["Backend Engineer"], "locations": ["Remote", "Berlin"],
         "years_experience": 6, "remote_preference": "remote", "salary_expectation": 120000,
         "work_authorization": "EU citizen, authorized to work in the EU", "resume_text": RESUME_TEXT,
+        "review_mode": False,  # sent at once (review mode: tests/e2e/test_apply_pipeline.py)
     })
     user.first_name, user.last_name = "Ada", "Lovelace"
     user.save()

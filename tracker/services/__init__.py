@@ -13,6 +13,7 @@ from tracker.services.applications import (
     change_status,
     create_application,
     delete_application,
+    record_sent_application,
     update_application,
 )
 from tracker.services.followups import (
@@ -28,7 +29,14 @@ from tracker.services.interviews import (
     send_interview_reminders,
     update_interview,
 )
-from tracker.services.jobs import analyze_job, create_job, delete_job, recompute_skill_gaps, request_analysis
+from tracker.services.jobs import (
+    analyze_job,
+    create_job,
+    delete_job,
+    job_for_posting,
+    recompute_skill_gaps,
+    request_analysis,
+)
 from tracker.services.recommendations import (
     recommendations_refresh_done,
     recompute_recommendations,
@@ -39,9 +47,9 @@ from tracker.services.recommendations import (
 
 __all__ = [
     "analyze_job", "change_status", "create_application", "create_followup", "create_job",
-    "delete_application", "delete_followup", "delete_interview", "delete_job", "mark_followup_sent",
-    "recommendations_refresh_done", "recompute_recommendations", "recompute_skill_gaps", "refresh_posting_analyses",
-    "request_analysis", "request_recommendations_refresh", "schedule_interview",
-    "send_followup_due", "send_interview_reminders", "update_application", "update_followup", "update_interview",
-    "users_to_recommend_for",
+    "delete_application", "delete_followup", "delete_interview", "delete_job", "job_for_posting",
+    "mark_followup_sent", "recommendations_refresh_done", "recompute_recommendations", "recompute_skill_gaps",
+    "record_sent_application", "refresh_posting_analyses", "request_analysis", "request_recommendations_refresh",
+    "schedule_interview", "send_followup_due", "send_interview_reminders", "update_application",
+    "update_followup", "update_interview", "users_to_recommend_for",
 ]

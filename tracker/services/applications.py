@@ -91,3 +91,20 @@ def update_application(user, application_id: int, changes: dict[str, Any]) -> Ap
 
 def delete_application(user, application_id: int) -> None:
     delete_owned(Application, user, application_id, "application")
+
+
+def record_sent_application(user, job_id: int, *, confirmation: str = "", screenshot: str = "") -> Application:
+    """The apply pipeline sent an application for this job: it lands on the board as applied (a saved one is
+    moved there) with the board's confirmation text and the sent form's screenshot."""
+    with transaction.atomic():
+        app = Application.objects.filter(user=user, job_id=job_id).first()
+        if app is None:
+            app = create_application(user, job_id, Application.Status.APPLIED, notes="Sent by the apply pipeline.")
+        elif app.status == Application.Status.SAVED:
+            change_status(user, app.id, Application.Status.APPLIED)
+        app = locked_application(user, app.id)
+        app.confirmation, app.screenshot = confirmation[:5000], screenshot
+        app.save(update_fields=["confirmation", "screenshot", "updated_at"])
+        publish(user, "applications", events.APPLICATION_UPDATED,
+                events.application_updated(app, ["confirmation", "screenshot"], timezone.now()))
+    return app

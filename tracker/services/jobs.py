@@ -67,6 +67,21 @@ def create_job(user, *, company: str, job_title: str, job_description: str = "",
     return job, True
 
 
+def job_for_posting(user, posting) -> Job:
+    """The user's job for a scraped posting (their job page): the one linked to it, else the one saved with its
+    URL (then linked), else a new one (job.created, analysis queued)."""
+    existing = Job.objects.filter(user=user, posting=posting).order_by("id").first()
+    if existing is not None:
+        return existing
+    job, _ = create_job(user, company=posting.company.name, job_title=posting.title,
+                        job_description=posting.description or "", job_url=posting.url or posting.apply_url or "",
+                        location=posting.location or "", source="scraped", posting=posting)
+    if job.posting_id is None:
+        Job.objects.filter(pk=job.pk, posting__isnull=True).update(posting=posting)
+        job.posting = posting
+    return job
+
+
 def request_analysis(user, job_id: int) -> Job:
     """Queue a new analysis of one of the user's jobs (e.g. after a profile change)."""
     from tracker import tasks

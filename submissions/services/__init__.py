@@ -8,7 +8,7 @@ Refusals are ``core.errors.ApplicationError``s, answered once by ``core.api``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -158,6 +158,9 @@ def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.U
 # -- creating and starting jobs -----------------------------------------------------
 
 
+MODE_MANUAL, MODE_AUTO = "manual", "auto"
+
+
 def create_job(
     owner: User,
     posting_ids: Any,
@@ -165,11 +168,15 @@ def create_job(
     start: Any = True,
     external_id: Any = None,
     assigned_token: ApiToken | None = None,
+    mode: str = MODE_MANUAL,
+    scores: Mapping[int, float] | None = None,
 ) -> SubmissionJob:
     """A job applying to these active postings, one submission each; started on Celery unless ``start`` is false.
 
     ``external_id`` is the owner's own id for the job (unique among their jobs), which a
     worker may send as ``job_id``. A job created with a service token is assigned to it.
+    ``mode`` "auto" (Auto-apply to matches) makes the worker check each posting's match ``scores``
+    against the owner's threshold (services.pipeline); "manual" (the owner chose the postings) does not.
     """
     _require_list(posting_ids)  # checked before 'start', as the API always has
     if not isinstance(start, bool):
@@ -184,9 +191,11 @@ def create_job(
                 applier=settings.SUBMISSIONS_APPLIER,
                 external_id=external_id,
                 assigned_token=assigned_token,
+                metadata={"mode": mode},
             )
             Submission.objects.bulk_create(
-                Submission(job=job, job_posting=posting, target_name=target_name(posting)[:255], position=n)
+                Submission(job=job, job_posting=posting, target_name=target_name(posting)[:255], position=n,
+                           match_score=(scores or {}).get(posting.pk))
                 for n, posting in enumerate(postings)
             )
             publish_job(job)
@@ -247,11 +256,11 @@ def target_name(posting: JobPosting) -> str:
 
 
 def start_job(job: SubmissionJob) -> None:
-    """Queue the apply worker once the job is committed (kept and sent later if the broker is
-    down then: core.dispatch)."""
+    """Queue the apply worker once the job is committed, on the browser queue (workers with Chromium);
+    kept and sent later if the broker is down then (core.dispatch)."""
     from submissions.tasks import process_submission_job  # tasks -> worker -> services: import on use
 
-    send = record_dispatch(process_submission_job, str(job.pk))
+    send = record_dispatch(process_submission_job, str(job.pk), queue=settings.BROWSER_QUEUE)
     transaction.on_commit(lambda: send())
 
 
