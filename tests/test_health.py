@@ -47,7 +47,7 @@ def test_details_only_for_loopback_callers(client, remote, headers, details):
     body = response.json()
     assert response.status_code == (200 if body["status"] == "ok" else 503)
     assert isinstance(body["failing"], list)
-    assert set(body) == ({"status", "checks", "failing"} if details else {"status", "failing"})
+    assert set(body) == ({"status", "checks", "failing", "events"} if details else {"status", "failing"})
 
 
 def test_details_for_staff_from_anywhere(client, user, staff_user):

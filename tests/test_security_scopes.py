@@ -53,6 +53,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/scraping/stop"): STAFF,
     ("POST", "/api/v1/scraping/reset"): STAFF,
     ("PUT", "/api/v1/scraping/schedule"): STAFF,
+    ("POST", "/api/v1/scraping/schedules"): STAFF,
+    ("PUT", "/api/v1/scraping/schedules/{schedule_id}"): STAFF,
+    ("DELETE", "/api/v1/scraping/schedules/{schedule_id}"): STAFF,
+    ("POST", "/api/v1/scraping/schedules/{schedule_id}/pause"): STAFF,
+    ("POST", "/api/v1/scraping/schedules/{schedule_id}/resume"): STAFF,
 }
 # Refusals that are 401 although the caller sent something: a Bearer-only endpoint does not
 # read sessions, so a session is no credential there.

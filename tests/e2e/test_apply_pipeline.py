@@ -146,7 +146,7 @@ def test_auto_apply_over_the_threshold_reviews_then_sends_and_obeys_the_rules(
         berlin = job.submissions.get(job_posting=postings["Backend Engineer / Berlin"])
         page.goto(f"{server.url}/jobs/{berlin.tracker_job_id}/")
         expect(page.locator("#review-screenshot")).to_be_visible()
-        page.wait_for_function("document.getElementById('review-screenshot').naturalWidth > 300")  # the PNG loaded
+        page.wait_for_function("() => document.getElementById('review-screenshot').naturalWidth > 300")  # the PNG loaded
         page.locator("#review-submit").click()
         expect(page.locator("#bot-confirmation")).to_contain_text("Thank you for applying.", timeout=JOB_TIMEOUT * 1000)
         expect(page.locator("#application-screenshot")).to_be_visible()

@@ -139,10 +139,10 @@ def scrape_the_demo_companies(page, url: str) -> None:
     log_in(page, url, "admin", "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Scraping").click()
     page.wait_for_selector("#live-status[data-state=live]")
-    page.evaluate("window.__stayed = true")
+    page.evaluate("() => { window.__stayed = true; }")
     page.get_by_role("button", name="Start scraping").click()
-    page.wait_for_function(f"document.querySelectorAll('#company-grid tbody tr').length === {DEMO_COMPANIES}")
-    page.wait_for_function("document.getElementById('run-status').textContent === 'completed'", timeout=60000)
+    page.wait_for_function(f"() => document.querySelectorAll('#company-grid tbody tr').length === {DEMO_COMPANIES}")
+    page.wait_for_function("() => document.getElementById('run-status').textContent === 'completed'", timeout=60000)
     grid = page.locator("#company-grid tbody tr")
     assert sorted(grid.nth(i).locator(".c-name").inner_text() for i in range(DEMO_COMPANIES)) == [
         f"Demo Company {n}" for n in range(1, DEMO_COMPANIES + 1)]
@@ -150,7 +150,7 @@ def scrape_the_demo_companies(page, url: str) -> None:
     assert [grid.nth(i).locator(".c-jobs").inner_text() for i in range(DEMO_COMPANIES)] == [str(DEMO_JOBS_EACH)] * 4
     assert page.locator("#run-companies").inner_text() == f"{DEMO_COMPANIES}/{DEMO_COMPANIES}"
     assert page.locator("#run-jobs-found").inner_text() == str(DEMO_COMPANIES * DEMO_JOBS_EACH)
-    assert page.evaluate("window.__stayed") is True  # all of it arrived live, without a reload
+    assert page.evaluate("() => window.__stayed") is True  # all of it arrived live, without a reload
 
 
 def launch_the_bot(page, url: str) -> None:
@@ -169,7 +169,7 @@ def launch_the_bot(page, url: str) -> None:
     expect(summary).to_contain_text("applied to 9 of 10 jobs found, 1 failed")
     assert [page.locator(f"#stat-{name}").inner_text() for name in ("jobs_found", "jobs_applied", "jobs_failed")] \
         == ["10", "9", "1"]
-    activities = page.evaluate("window.__activities")
+    activities = page.evaluate("() => window.__activities")
     assert len(set(activities)) >= 3, activities  # the card moved through the activities
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Applications").click()
     assert page.locator(".kanban-column[data-status=applied] .kanban-card").count() == 9

@@ -137,7 +137,7 @@ def test_the_health_panel_updates_live_and_staff_see_raw_scraping_events(daphne_
     first = page.locator("#health-updated").get_attribute("datetime")
     # The poll (every 10 s) brings a new reading without any event or reload.
     page.wait_for_function(
-        f"document.getElementById('health-updated').getAttribute('datetime') !== {first!r}", timeout=25_000)
+        f"() => document.getElementById('health-updated').getAttribute('datetime') !== {first!r}", timeout=25_000)
 
     page.locator("#debug-panel summary").click()
     expect(page.locator("#debug-connection")).to_have_text("live")

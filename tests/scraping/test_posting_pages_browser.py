@@ -46,14 +46,14 @@ def test_jobs_page_lists_postings_with_pay_workplace_places_and_filters(user, da
     page.select_option("#posting-filters select[name=workplace]", "remote,hybrid")
     page.fill("#posting-filters input[name=country]", "Germany")
     page.click("#posting-filters button[type=submit]")
-    page.wait_for_function("document.getElementById('postings-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('postings-count').textContent === '1'")
     assert _titles(page, "#postings-table tr[data-posting-id] td:first-child") == ["Product Manager"]
 
     page.fill("#posting-filters input[name=country]", "")
     page.select_option("#posting-filters select[name=workplace]", "")
     page.fill("#posting-filters input[name=salary_min]", "150000")
     page.click("#posting-filters button[type=submit]")
-    page.wait_for_function("document.getElementById('postings-count').textContent === '2'")
+    page.wait_for_function("() => document.getElementById('postings-count').textContent === '2'")
     assert _titles(page, "#postings-table tr[data-posting-id] td:first-child") == ["Backend Developer", "Staff Engineer"]
 
 
@@ -73,6 +73,6 @@ def test_recommendations_page_shows_posting_facts_and_filters_them(user, daphne_
 
     page.select_option("#posting-filters select[name=employment_type]", "temporary")
     page.click("#posting-filters button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#recommendation-list li[data-posting-id]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#recommendation-list li[data-posting-id]').length === 1")
     assert "Product Manager" in page.locator("#recommendation-list").inner_text()
     assert "Barista Trainer" not in page.locator("#recommendation-list").inner_text()
