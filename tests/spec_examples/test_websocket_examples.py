@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import queue
 import re
 import subprocess
@@ -34,6 +35,7 @@ import requests
 from accounts.models import Profile
 from tests import support
 from tests.conftest import Daphne, child_env
+from tests.session_auth import session_headers
 from tests.spec_examples.paths import EXAMPLES_PATH
 from tests.spec_examples.test_worker_examples import need
 
@@ -138,6 +140,15 @@ class Example:
 
         return json.loads(self.lines[self.wait_for(matches, timeout)][len("HANDLED "):])
 
+    def type(self, line: str) -> None:
+        """A line typed on the example's standard input (wscat sends it)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def json_lines(self, prefix: str) -> list[dict[str, Any]]:
+        return [json.loads(line[len(prefix):]) for line in self.lines if line.startswith(prefix)]
+
     def finish(self, timeout: float = 30.0) -> int:
         """Close stdin (the user leaves) or just wait; the exit code, once it exited by itself."""
         try:
@@ -222,7 +233,7 @@ def test_basic_connection_javascript(ws_server, celery_worker, run_example, user
     example = run_example("ws_basic_connection.mjs", node(),
                           lambda text: rebase(text, ws_server, token, user_id_of(user)))
     example.wait_for(lambda line: line == "WebSocket connected")
-    welcome = example.handled("system.connected")
+    welcome = example.handled("system.connected")  # the channels are joined: events reach it from now on
     assert welcome["data"]["user_id"] == str(user.pk) and welcome["data"]["channels"] == ["jobs", "applications"]
 
     api = Api(ws_server, token)
@@ -298,4 +309,151 @@ def test_websocket_manager_reconnects_after_a_server_restart(start_daphne, celer
     assert "Max reconnection attempts reached" in example.stderr_path.read_text()  # how the glue stops it
     analyzed = [line for line in example.lines if line.startswith("Job analyzed:")]
     assert len(analyzed) == 2, example.output  # only job.analyzed has a handler: nothing else is printed
+    support.wait_until_idle(celery_worker)
+
+
+# --- Client Implementation Examples > Chrome Extension Background Script ------------------------
+
+def test_chrome_extension_background_script(ws_server, celery_worker, run_example, user, profile, token):
+    example = run_example("ws_extension_background.mjs", node(),
+                          lambda text: rebase(text, ws_server, token, user_id_of(user)))
+    example.wait_for(lambda line: line == "Extension WebSocket connected")
+    example.wait_for(lambda line: line.startswith("CHROME runtime.sendMessage") and "system.connected" in line)
+    api = Api(ws_server, token)
+    job_id = api.save_job()
+    application = api.post("/api/v1/applications", {"job_id": job_id})
+    api.post(f"/api/v1/applications/{application['id']}/status", {"status": "applied"})
+    for type_ in ("application.status_changed", "job.analyzed"):
+        example.wait_for(lambda line, t=type_: line.startswith("CHROME runtime.sendMessage") and f'"type":"{t}"' in line)
+    analyzed = next(m["data"] for (m,) in example.json_lines("CHROME runtime.sendMessage ")
+                    if m["data"]["type"] == "job.analyzed")["data"]
+    assert analyzed["job_id"] == job_id
+
+    assert example.finish() == 0, example.output
+    calls = [line.split(" ", 2)[1:] for line in example.lines if line.startswith("CHROME ")]
+    calls = [(api_call, json.loads(args)) for api_call, args in calls]
+    assert calls[:2] == [("action.setBadgeText", [{"text": ""}]),
+                         ("action.setBadgeBackgroundColor", [{"color": "#00FF00"}])]
+    notified = calls.index(("notifications.create", [{
+        "type": "basic", "iconUrl": "icon.png", "title": "Job Analyzed",
+        "message": f"Match score: {analyzed['match_score']}%"}]))
+    assert calls[notified + 1] == ("action.setBadgeText", [{"text": "NEW"}])
+    assert [c for c in calls if c[0] == "notifications.create"] == [calls[notified]]  # one job analysed
+    broadcast = [args[0]["data"]["type"] for name, args in calls if name == "runtime.sendMessage"]
+    assert broadcast[0] == "system.connected"
+    assert {"job.created", "job.analyzed", "application.updated", "application.status_changed"} <= set(broadcast)
+    assert all(args[0]["type"] == "websocket_event" for name, args in calls if name == "runtime.sendMessage")
+    # The extension is unloaded: the spec's onclose ran (badge "!") and its reconnect was cancelled.
+    assert example.lines[-3:] == ["WebSocket closed, reconnecting...",
+                                  'CHROME action.setBadgeText [{"text":"!"}]',
+                                  'CHROME action.setBadgeBackgroundColor [{"color":"#FF0000"}]'], example.output
+    support.wait_until_idle(celery_worker)
+
+
+# --- Testing WebSocket Connection ---------------------------------------------------------------
+
+def test_wscat(ws_server, celery_worker, run_example, user, profile, token):
+    example = run_example("ws_wscat.sh", [need("sh")], lambda text: rebase(text, ws_server, token, user_id_of(user)),
+                          env={"PATH": EXAMPLES_PATH + os.pathsep + str(HERE / "shims")})
+    example.wait_for(lambda line: line.startswith("< ") and "system.connected" in line)
+    welcome = example.json_lines("< ")[0]
+    assert welcome["type"] == "system.connected" and welcome["data"]["channels"] == ["jobs"]
+    assert welcome["data"]["connection_id"].startswith("conn_")
+
+    example.type('{"action":"subscribe","channel":"applications"}')
+    example.wait_for(lambda line: line.startswith("< ") and "system.subscribed" in line)
+    api = Api(ws_server, token)
+    job_id = api.save_job()
+    application = api.post("/api/v1/applications", {"job_id": job_id})
+    api.post(f"/api/v1/applications/{application['id']}/status", {"status": "applied"})
+    example.wait_for(lambda line: line.startswith("< ") and "application.status_changed" in line)
+    example.wait_for(lambda line: line.startswith("< ") and "job.analyzed" in line)
+
+    assert example.finish() == 0, example.output
+    received = example.json_lines("< ")
+    subscribed = next(m for m in received if m["type"] == "system.subscribed")
+    assert subscribed["data"]["channel"] == "applications" and subscribed["data"]["subscriber_count"] >= 1
+    analyzed = next(m for m in received if m["type"] == "job.analyzed")
+    assert analyzed["channel"] == "jobs" and analyzed["data"]["job_id"] == job_id
+    assert not [m for m in received if m["type"] == "system.error"]
+    assert example.lines[-1].startswith("Disconnected (code: 1000"), example.output
+    support.wait_until_idle(celery_worker)
+
+
+def test_browser_console(ws_server, celery_worker, run_example, user, token):
+    example = run_example("ws_browser_console.mjs", node(),
+                          lambda text: substitute(rebase(text, ws_server, token, user_id_of(user)),
+                                                  {"http://localhost:8000": ws_server.url}),
+                          env={"SPEC_TOKEN": token})
+    fetched = example.wait_for(lambda line: line.startswith("FETCH "))
+    status, body = example.lines[fetched].split(" ", 2)[1:]
+    assert status == "201", example.output
+    job_id = json.loads(body)["id"]
+    # "Watch console for job.created and job.analyzed events"
+    example.wait_for(lambda line: line.startswith("Message: ") and "type: 'job.analyzed'" in line)
+
+    assert example.finish() == 0, example.output
+    assert example.lines[0] == "Connected" and example.lines[-1] == "Closed", example.output
+    messages = [line for line in example.lines if line.startswith("Message: ")]
+    assert "type: 'system.connected'" in messages[0]
+    created = next(line for line in messages if "type: 'job.created'" in line)
+    assert (f"data: {{ job_id: {job_id}, company: 'Test Corp', job_title: 'Test Engineer', "
+            "location: 'Test City', source: 'test' }") in created
+    assert any(f"type: 'job.analyzed', channel: 'jobs', data: {{ job_id: {job_id}, match_score: " in line
+               for line in messages)
+    assert "Error:" not in example.output
+    support.wait_until_idle(celery_worker)
+
+
+# --- Channel Subscription -----------------------------------------------------------------------
+
+def test_channel_subscription_snippets(ws_server, celery_worker, run_example, user, token):
+    example = run_example("ws_channel_subscription.mjs", node(),
+                          lambda text: rebase(text, ws_server, token, user_id_of(user)))
+    example.handled("system.channels")  # the last of the snippets' replies
+    welcome = example.handled("system.connected")
+    assert welcome["data"]["channels"] == ["jobs", "applications", "interviews"]
+    subscribed = example.handled("system.subscribed")["data"]
+    assert subscribed["channel"] == "recommendations" and subscribed["subscriber_count"] >= 1
+    assert example.handled("system.unsubscribed")["data"] == {"channel": "recommendations"}
+    assert example.handled("system.channels")["data"] == {"channels": ["jobs", "applications", "interviews"]}
+
+    # Subscribed on connection to interviews: an interview scheduled now reaches it.
+    api = Api(ws_server, token)
+    application = api.post("/api/v1/applications", {"job_id": api.save_job()})
+    response = requests.post(f"{ws_server.url}/api/v1/interviews", headers=session_headers(user), timeout=30, json={
+        "application_id": application["id"], "interview_type": "technical", "scheduled_date": "2031-05-01T15:00:00Z"})
+    assert response.status_code == 201, response.text
+    scheduled = example.handled("interview.scheduled")
+    assert scheduled["channel"] == "interviews" and scheduled["data"]["interview_id"] == response.json()["id"]
+
+    assert example.finish() == 0, example.output
+    assert example.lines[-1] == "CLOSED 1000", example.output
+    handled = [json.loads(line[len("HANDLED "):]) for line in example.lines if line.startswith("HANDLED ")]
+    assert not [m for m in handled if m["type"] == "system.error"]  # the pong was accepted too
+    assert not [m for m in handled if m["channel"] == "recommendations"]
+    support.wait_until_idle(celery_worker)
+
+
+# --- Best Practices > 5. Implement Heartbeat Monitoring -----------------------------------------
+
+def test_heartbeat_monitoring_answers_every_ping(start_daphne, celery_worker, run_example, user, token):
+    """The one example that answers system.ping: on a server pinging every second that wants a pong
+    within 3 s, it stays connected well past 3 s and still gets events."""
+    server = start_daphne(**WS_ENV, REALTIME_PING_INTERVAL=1, REALTIME_PING_TIMEOUT=3)
+    example = run_example("ws_heartbeat.mjs", node(), lambda text: rebase(text, server, token, user_id_of(user)))
+    example.handled("system.connected")
+    pong = 'SENT {"action":"pong"}'
+    fifth = -1
+    for _ in range(5):  # five pings answered: five seconds, past the 3 s the server waits for a pong
+        fifth = example.wait_for(lambda line: line == pong, after=fifth + 1)
+    assert not any(line.startswith("CLOSED") for line in example.lines[:fifth]), example.output
+
+    job_id = Api(server, token).save_job()
+    assert example.handled("job.created")["data"]["job_id"] == job_id
+
+    assert example.finish() == 0, example.output
+    assert example.lines[-1] == "CLOSED 1000", example.output
+    handled = example.json_lines("HANDLED ")
+    assert not [m for m in handled if m["type"] in ("system.ping", "system.error")]  # pings are answered, not handled
     support.wait_until_idle(celery_worker)
