@@ -299,7 +299,7 @@ def test_websocket_manager_reconnects_after_a_server_restart(start_daphne, celer
     server.restart()  # the connection drops; the manager reconnects after reconnectDelay (3 s)
     down = example.wait_for(lambda line: line == "Disconnected")
     assert example.lines[down + 1] == "Reconnecting... (attempt 1)", example.output
-    again = example.wait_for(lambda line: line == "Connected", after=down)
+    again = example.wait_for(lambda line: line == "Connected", after=down, timeout=60)  # 3 s, then 6 s more...
     # Connected again: a job saved now is analysed and its event reaches the new socket.
     second = api.save_job(job_url="https://jobs.example.com/globex/8")
     example.wait_for(lambda line: line.startswith(f"Job analyzed: {{ job_id: {second}, match_score: "), after=again)
