@@ -103,6 +103,12 @@
     if (span.lastChild) span.removeChild(span.lastChild);
     return span;
   }
+  function recReasons(r) {  // why it scored so: its concerns, then its strengths (as the server renders them)
+    var ul = el('ul', { className: 'rec-reasons' });
+    (r.concerns || []).forEach(function (c) { ul.appendChild(el('li', { className: 'concern' }, c)); });
+    (r.strengths || []).forEach(function (s) { ul.appendChild(el('li', { className: 'strength muted' }, s)); });
+    return ul;
+  }
   function filtersSet(params) { return Array.from(params.keys()).length > 0; }
 
   /* ---------------------------------------------------------------- jobs list */
@@ -381,6 +387,7 @@
             li.appendChild(href ? el('a', { href: href, rel: 'noopener noreferrer' }, r.job_title) : el('span', {}, r.job_title));
             li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
             if (byId[r.posting_id]) { li.appendChild(el('br')); li.appendChild(postingFacts(byId[r.posting_id])); }
+            li.appendChild(recReasons(r));
             return li;
           }));
           if (!shown.length) ol.appendChild(el('li', { className: 'muted empty' }, filtering ? 'No recommendation matches these filters.' : 'Nothing yet: add jobs or wait for the next scrape.'));
