@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scraping.sources.base import REMOTE, Location, country_code, location_from_text
@@ -45,6 +46,12 @@ _MORE_COUNTRIES = {
     "argentina": "AR", "chile": "CL", "colombia": "CO", "peru": "PE", "uruguay": "UY", "costa rica": "CR",
     "latin america": "LATAM", "north america": "NORTH AMERICA", "americas": "AMERICAS", "asia pacific": "APAC",
 }
+
+
+@lru_cache(maxsize=4096)
+def read_place(text: str) -> Location:
+    """A place as scraping reads it ("Remote (US only)", "Berlin, Germany"), read once per text."""
+    return location_from_text(text)
 
 
 def area_code(text: str) -> str:
@@ -152,7 +159,7 @@ def _norm_place(text: str) -> str:
 def location_matches(job_location: str, wanted: list[str] | tuple[str, ...]) -> bool | None:
     """Whether the job's place is one the candidate lists (None: they list none)."""
     places = [w for w in wanted
-              if location_from_text(w).workplace_type != REMOTE and w.strip().lower() not in ("worldwide", "global")]
+              if read_place(w).workplace_type != REMOTE and w.strip().lower() not in ("worldwide", "global")]
     if not places:
         return None
     job = " " + _WORD.sub(" ", (job_location or "").lower()) + " "
@@ -172,7 +179,7 @@ def _place_match(location: str, places: tuple[Location, ...], wanted: tuple[str,
     onsite = [p for p in places if p.workplace_type != REMOTE] or list(places)
     if not onsite:
         return location_matches(location, wanted), location
-    countries = {area_code(p.country) for p in (location_from_text(w) for w in wanted)
+    countries = {area_code(p.country) for p in (read_place(w) for w in wanted)
                  if p.country and not p.city and p.workplace_type != REMOTE}
     result: bool | None = None
     for place in onsite:
@@ -197,7 +204,7 @@ def normalize_preference(pref: str) -> str:
 
 
 def _home_label(home: str) -> str:
-    place = location_from_text(home)
+    place = read_place(home)
     parts = [p.strip() for p in home.split(",") if p.strip()]
     return parts[-1] if len(parts) > 1 and not place.region else home.strip()
 
@@ -207,11 +214,11 @@ def _your_areas(profile: CandidateProfile) -> tuple[set[str], str]:
     areas: set[str] = set()
     label = ""
     if profile.home_location:
-        home = location_from_text(profile.home_location)
+        home = read_place(profile.home_location)
         if home.country:
             areas.add(area_code(home.country))
             label = f"you're in {_home_label(profile.home_location)}"
-    scoped = [p.remote_scope for p in (location_from_text(w) for w in profile.locations) if p.remote_scope]
+    scoped = [p.remote_scope for p in (read_place(w) for w in profile.locations) if p.remote_scope]
     areas.update(area_code(s) for s in scoped)
     if not label and scoped:
         label = f"your remote places are {', '.join(scoped)}"
@@ -236,7 +243,7 @@ def location_part(location: str, mode: str, profile: CandidateProfile, facts: Po
         mode = facts.workplace_type
     places = facts.locations if facts is not None and facts.locations else ()
     if not places and (location or "").strip():
-        places = (location_from_text(location),)
+        places = (read_place(location),)
     hard = set(profile.hard_filters)
     if mode == "remote":
         return _remote_part(pref, places, profile, hard)
