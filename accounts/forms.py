@@ -45,7 +45,8 @@ class ProfileForm(forms.ModelForm):
                   "remote_hard_filter": "Only recommend this workplace type",
                   "location_hard_filter": "Only recommend postings in my locations",
                   "salary_hard_filter": "Only recommend postings paying at least my minimum",
-                  "home_location": "Where you live", "salary_minimum": "Minimum salary"}
+                  "home_location": "Where you live", "salary_minimum": "Minimum salary",
+                  "salary_currency": "Currency", "salary_interval": "Pay period"}
 
     def general_fields(self) -> list:
         return [self[name] for name in self.fields if name not in Profile.MATCH_PREFERENCE_FIELDS]

@@ -236,3 +236,17 @@ def test_saved_job_without_a_posting_reads_office_days_and_place_from_its_text(a
     job = Job.objects.get(pk=job.pk)
     assert "Hybrid, 2 days a week in Berlin, Germany: one of your locations" in job.analysis["strengths"]
     assert [c["name"] for c in job.analysis["score_breakdown"]] == ["skills", "title", "location", "experience"]
+
+
+def test_staff_edits_in_the_admin_go_through_the_service(client, staff_user, seeker):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    url = f"/admin/accounts/profile/{seeker.profile.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value not in (None, False)}
+    data.update(salary_minimum=100_000, salary_hard_filter="on")
+    assert client.post(url, data).status_code == 302
+    assert Profile.objects.get(user=seeker).salary_hard_filter
+    assert DispatchIntent.objects.filter(task=REFRESH_TASK, args=[seeker.pk, True]).count() == 1

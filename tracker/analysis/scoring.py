@@ -284,14 +284,13 @@ def score_job(requirements: JobRequirements, title: str, location: str, profile:
         parts.append(pay)
     total, most = sum(c.points for c in components), sum(c.max_points for c in components)
     score = percent(min(100.0, max(0.0, total if most == 100 else total * 100 / most)))
-    loc_strength, loc_concern = place.strength, place.concern
 
     strengths: list[str] = []
     top = sorted((m for m, _ in matched if m.importance != LOW), key=lambda m: -IMPORTANCE_RANK[m.importance])[:3]
     strengths += [f"Strong {m.skill} match" for m in top]
     if len(requirements.skills) >= 3 and gap.overall_match >= 70:
         strengths.append(f"You have {len(matched)} of {len(requirements.skills)} skills the posting mentions")
-    strengths += [s for s in (title_strength, loc_strength, exp_strength) if s]
+    strengths += [s for s in (title_strength, place.strength, exp_strength) if s]
     strengths += [p.strength for p in parts[1:] if p.strength]
 
     concerns: list[str] = []
@@ -303,7 +302,7 @@ def score_job(requirements: JobRequirements, title: str, location: str, profile:
         concerns.append(f"Missing required skills: {_names(missing_required)}")
     elif missing_other:
         concerns.append(f"Missing skills: {_names(missing_other)}")
-    concerns += [c for c in (title_concern, loc_concern) if c]
+    concerns += [c for c in (title_concern, place.concern) if c]
     concerns += [p.concern for p in parts[1:] if p.concern]
     lowered = title.lower()
     if profile.years_experience is not None:

@@ -90,7 +90,8 @@ def _score_candidates(user) -> list[_Candidate]:
     out: list[_Candidate] = []
     tracked_postings, tracked_urls = set(), set()
     jobs = (Job.objects.filter(user=user, analysis_status=Job.AnalysisStatus.ANALYZED)
-            .select_related("application").defer("job_description"))
+            .select_related("application", "posting")
+            .defer("job_description", "posting__description", "posting__description_html"))
     for job in jobs:
         if job.posting_id:
             tracked_postings.add(job.posting_id)
@@ -102,6 +103,8 @@ def _score_candidates(user) -> list[_Candidate]:
         requirements = JobRequirements.from_dict((job.analysis or {}).get("requirements") or {})
         stored_facts = (job.analysis or {}).get("facts")
         facts = PostingFacts.from_dict(stored_facts) if stored_facts else None
+        if job.posting is not None:  # a scraped posting's pay and places as its last scrape left them
+            facts = posting_facts(job.posting, facts.office_days if facts else "")
         result = score_job(requirements, job.job_title, job.location, profile, facts=facts)
         if result.filtered_out:
             continue  # fails a hard filter: never recommended (the job's page says why)
