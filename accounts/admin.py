@@ -16,6 +16,13 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "headline"]
     list_filter = ["remote_preference"]
 
+    def save_model(self, request: HttpRequest, obj: Profile, form: forms.ModelForm, change: bool) -> None:
+        """An edited profile is saved by the service, so new skills and match preferences reach the tracker."""
+        if change:
+            services.save_profile(form)
+        else:
+            super().save_model(request, obj, form, change)
+
 
 TOKEN_FIELDS = (
     "user", "name", "scope", "is_service", "created_by", "prefix", "created_at", "last_used_at", "revoked_at",

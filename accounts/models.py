@@ -1,5 +1,6 @@
 """A job seeker's profile and the API tokens their bots and workers use."""
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,6 +57,10 @@ def normalize_answers(answers: dict[str, str]) -> dict[str, str]:
 
 
 http_url = URLValidator(schemes=["http", "https"])
+def validate_currency(value: str) -> None:
+    """A 3-letter ISO 4217 code (any case: Profile.save upper-cases it)."""
+    if value and not re.fullmatch(r"[A-Za-z]{3}", value):
+        raise ValidationError("A 3-letter currency code, such as USD, EUR or GBP.")
 
 
 class Profile(models.Model):
@@ -115,8 +120,91 @@ class Profile(models.Model):
         help_text="Answers you gave to other questions, by normalised question text.")
     updated_at = models.DateTimeField(auto_now=True)
 
+    # --- match preferences (issue 16): weighed by tracker.analysis, with a hard filter each ---
+    # remote_preference and locations (above) are the workplace and place preferences; these
+    # add pay, where you live (for "Remote (US only)" postings) and the hard filters.
+    # Rules across fields: match_preference_errors (the page's form and the API both apply it).
+    class PayInterval(models.TextChoices):
+        YEAR = "year", "per year"
+        MONTH = "month", "per month"
+        HOUR = "hour", "per hour"
+
+    MATCH_PREFERENCE_FIELDS = (
+        "remote_preference", "remote_hard_filter", "locations", "home_location", "location_hard_filter",
+        "salary_minimum", "salary_currency", "salary_interval", "salary_hard_filter",
+    )
+
+    salary_minimum = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="The least pay you would take (in the currency and per the period below); lower pay scores lower.",
+    )
+    salary_currency = models.CharField(
+        max_length=3, blank=True, default="USD", validators=[validate_currency],
+        help_text="Currency of your minimum: postings paying in another currency are not compared (no conversion).",
+    )
+    salary_interval = models.CharField(max_length=5, blank=True, choices=PayInterval.choices,
+                                       default=PayInterval.YEAR, help_text="The period your minimum is for.")
+    salary_hard_filter = models.BooleanField(
+        default=False, help_text="Never recommend postings whose listed pay is below your minimum.")
+    remote_hard_filter = models.BooleanField(
+        default=False, help_text="Never recommend postings of a workplace type you did not choose "
+                                 "(remote only: remote; hybrid: hybrid or remote; on-site: on-site or hybrid).")
+    home_location = models.CharField(
+        max_length=MAX_ITEM_LENGTH, blank=True,
+        help_text="Where you live, with the country (\"Berlin, Germany\"): remote postings open only in some "
+                  "countries are checked against it.")
+    location_hard_filter = models.BooleanField(
+        default=False, help_text="Never recommend postings outside your locations (or remote outside where you live).")
+
     def __str__(self):
         return f"Profile of {self.user}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.salary_currency = (self.salary_currency or "").upper()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = self.match_preference_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def hard_filter_summary(self) -> list[str]:
+        """The hard filters on, as the recommendations page names what they hide."""
+        hidden = []
+        if self.salary_hard_filter and self.salary_minimum is not None:
+            hidden.append(f"paying less than {self.salary_currency} {self.salary_minimum:,} "
+                          f"{self.get_salary_interval_display()}")
+        if self.remote_hard_filter and self.remote_preference != self.Remote.ANY:
+            hidden.append({"remote": "not remote", "hybrid": "on-site", "onsite": "remote"}[self.remote_preference])
+        if self.location_hard_filter:
+            hidden.append("outside your locations (or, if remote, not open where you live)")
+        return hidden
+
+    def match_preference_errors(self) -> dict[str, str]:
+        """What makes the match preferences unusable, per field (empty when they are fine)."""
+        from scraping.sources.base import location_from_text
+
+        errors: dict[str, str] = {}
+        if self.salary_minimum is not None:
+            if not self.salary_currency:
+                errors["salary_currency"] = "Choose the currency of your minimum salary."
+            if not self.salary_interval:
+                errors["salary_interval"] = "Choose the period your minimum salary is for."
+        if self.salary_hard_filter and self.salary_minimum is None:
+            errors["salary_hard_filter"] = "Set a minimum salary to filter by it."
+        if self.remote_hard_filter and self.remote_preference == self.Remote.ANY:
+            errors["remote_hard_filter"] = "Choose remote, hybrid or on-site to filter by it."
+        if self.home_location.strip():
+            home = location_from_text(self.home_location)
+            if home.remote_scope or home.workplace_type == "remote":
+                errors["home_location"] = "Where you live is a place, not \"Remote\": e.g. \"Berlin, Germany\"."
+            elif not home.country:
+                errors["home_location"] = ("Add the country, e.g. \"Berlin, Germany\" or \"Austin, TX\", so remote "
+                                           "postings open only in some countries can be checked.")
+        if self.location_hard_filter and not self.locations and (not self.home_location.strip()
+                                                                 or "home_location" in errors):
+            errors["location_hard_filter"] = "List your locations (or where you live) to filter by them."
+        return errors
 
 
 def hash_token(raw: str) -> str:

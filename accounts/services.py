@@ -22,16 +22,25 @@ def get_or_create_profile(user) -> Profile:
     return profile
 
 
+def _match_preferences(profile: Profile) -> list[Any]:
+    return [getattr(profile, name) for name in Profile.MATCH_PREFERENCE_FIELDS]
+
+
 def save_profile(writer: Any) -> Profile:
     """Save a validated ProfileForm or ProfileSerializer (page and API alike). When the skills
-    change, the tracker recomputes the skills gaps in the same transaction (skill_gap.updated)."""
+    change, the tracker recomputes the skills gaps in the same transaction (skill_gap.updated);
+    when the match preferences change (pay, workplace, places, hard filters), the user's
+    recommendations are recomputed once it commits (recommendations.new / .updated)."""
     from tracker import services as tracker_services
 
     with transaction.atomic():
-        before = list(Profile.objects.select_for_update().get(pk=writer.instance.pk).skills or [])
+        stored = Profile.objects.select_for_update().get(pk=writer.instance.pk)
+        before, preferences = list(stored.skills or []), _match_preferences(stored)
         profile = writer.save()
         if list(profile.skills or []) != before:
             tracker_services.recompute_skill_gaps(profile.user)
+        if _match_preferences(profile) != preferences:
+            tracker_services.request_recommendations_refresh(profile.user_id)
     return profile
 
 

@@ -106,6 +106,12 @@
     if (span.lastChild) span.removeChild(span.lastChild);
     return span;
   }
+  function recReasons(r) {  // why it scored so: its concerns, then its strengths (as the server renders them)
+    var ul = el('ul', { className: 'rec-reasons' });
+    (r.concerns || []).forEach(function (c) { ul.appendChild(el('li', { className: 'concern' }, c)); });
+    (r.strengths || []).forEach(function (s) { ul.appendChild(el('li', { className: 'strength muted' }, s)); });
+    return ul;
+  }
   function filtersSet(params) { return Array.from(params.keys()).length > 0; }
 
   /* ---------------------------------------------------------------- jobs list */
@@ -409,6 +415,7 @@
             li.appendChild(el('span', { className: 'muted' }, ' at ' + r.company + ' · ' + (r.location || '')));
             if (r.posting_id) li.appendChild(applyForm(r.posting_id));
             if (byId[r.posting_id]) { li.appendChild(el('br')); li.appendChild(postingFacts(byId[r.posting_id])); }
+            li.appendChild(recReasons(r));
             return li;
           }));
           if (!shown.length) ol.appendChild(el('li', { className: 'muted empty' }, filtering ? 'No recommendation matches these filters.' : 'Nothing yet: add jobs or wait for the next scrape.'));

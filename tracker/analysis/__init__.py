@@ -20,6 +20,7 @@ from .extraction import (
                          extract_skills,
                          parse_experience,
 )
+from .preferences import PostingFacts, office_days
 from .scoring import (
                          ANALYSIS_VERSION,
                          APPLY_NOW,
@@ -41,6 +42,6 @@ __all__ = [
     "HIGH", "LOW", "MEDIUM", "ANALYSIS_VERSION", "APPLY_NOW", "CONSIDER", "SKIP", "AnalysisTimeout",
     "CandidateProfile", "ExperienceRequirement", "JobAnalysis", "JobRequirements", "ScoreComponent",
     "SkillGap", "SkillMention", "Taxonomy", "analyze_job", "detect_work_mode", "extract_requirements",
-    "extract_skills", "load_taxonomy", "parse_experience", "percent", "recommendation_for", "score_job", "time_budget",
-    "title_fit",
+    "extract_skills", "load_taxonomy", "office_days", "parse_experience", "percent", "PostingFacts",
+    "recommendation_for", "score_job", "time_budget", "title_fit",
 ]

@@ -1,20 +1,23 @@
-"""Match a posting against a candidate: a 0-100 score made of four named,
-explainable parts, a recommendation, readable strengths/concerns and the
-skills gap. Same inputs, same output: no randomness, no network."""
+"""Match a posting against a candidate: a 0-100 score made of named, explainable
+parts (skills, title, location, experience, and salary once you set a minimum), a
+recommendation, readable strengths/concerns and the skills gap. Same inputs, same
+output: no randomness, no network."""
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .extraction import HIGH, IMPORTANCE_RANK, LOW, MEDIUM, JobRequirements, extract_requirements
+from .preferences import LOCATION_POINTS, SALARY_POINTS, PostingFacts, location_part, office_days, salary_part
 from .taxonomy import Taxonomy, load_taxonomy
 
-SKILL_POINTS, TITLE_POINTS, LOCATION_POINTS, EXPERIENCE_POINTS = 60, 20, 10, 10
+SKILL_POINTS, TITLE_POINTS, EXPERIENCE_POINTS = 60, 20, 10
 IMPORTANCE_WEIGHT = {HIGH: 3, MEDIUM: 2, LOW: 1}
 APPLY_NOW, CONSIDER, SKIP = "apply_now", "consider", "skip"
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: stored posting requirements carry office_days (issue 16)
+HARD_FILTERS = ("salary", "workplace", "location")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,14 @@ class CandidateProfile:
     locations: Sequence[str] = ()
     years_experience: float | None = None
     remote_preference: str = "any"  # remote | hybrid | onsite | any
+    # Match preferences (issue 16): a minimum pay (None: not weighed), where you live
+    # ("Berlin, Germany": for remote postings open only in some countries), and which of
+    # salary / workplace / location are hard filters (failing one: never recommended).
+    salary_minimum: float | None = None
+    salary_currency: str = "USD"
+    salary_interval: str = "year"  # year | month | hour
+    home_location: str = ""
+    hard_filters: frozenset[str] = frozenset()
 
     def __post_init__(self):
         for name in ("skills", "desired_titles", "locations"):
@@ -33,6 +44,10 @@ class CandidateProfile:
             if isinstance(value, str):
                 value = list(re.split(r"[,;\n]", value))
             object.__setattr__(self, name, tuple(v.strip() for v in value if v and v.strip()))
+        unknown = set(self.hard_filters) - set(HARD_FILTERS)
+        if unknown:
+            raise ValueError(f"Unknown hard filters: {sorted(unknown)}")
+        object.__setattr__(self, "hard_filters", frozenset(self.hard_filters))
 
 
 @dataclass
@@ -67,6 +82,8 @@ class JobAnalysis:
     skill_gap: SkillGap
     requirements: JobRequirements
     version: int = ANALYSIS_VERSION
+    filtered_out: list[str] = field(default_factory=list)  # failed hard filters: never recommended
+    facts: PostingFacts | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -75,9 +92,11 @@ class JobAnalysis:
             "recommendation": self.recommendation,
             "strengths": list(self.strengths),
             "concerns": list(self.concerns),
+            "filtered_out": list(self.filtered_out),
             "score_breakdown": [c.to_dict() for c in self.components],
             "skills_gap": self.skill_gap.to_dict(),
             "requirements": self.requirements.to_dict(),
+            "facts": self.facts.to_dict() if self.facts is not None else None,
         }
 
 
@@ -208,73 +227,6 @@ def _title_component(job_title: str, profile: CandidateProfile) -> tuple[ScoreCo
         None, "Title differs from your target roles"
 
 
-# ---------------------------------------------------------------- location
-
-_PLACE_ALIASES = {"nyc": "new york", "sf": "san francisco", "bay area": "san francisco", "la": "los angeles",
-                  "münchen": "munich", "köln": "cologne", "uk": "united kingdom", "usa": "united states", "us": "united states"}
-
-
-def _norm_place(text: str) -> str:
-    text = text.strip().lower()
-    return _PLACE_ALIASES.get(text, text)
-
-
-def location_matches(job_location: str, wanted: Sequence[str]) -> bool | None:
-    """Whether the job's place is one the candidate lists (None: they list none)."""
-    places = [w for w in wanted if w.strip().lower() not in ("remote", "anywhere", "worldwide")]
-    if not places:
-        return None
-    job = " " + re.sub(r"[^a-z0-9äöüéèàç ]+", " ", (job_location or "").lower()) + " "
-    for key, value in _PLACE_ALIASES.items():
-        if f" {key} " in job:
-            job += f" {value} "
-    for place in places:
-        parts = [p for p in (_norm_place(x) for x in place.split(",")) if p]
-        head = parts[0] if parts else ""
-        if head and f" {re.sub(r'[^a-z0-9äöüéèàç ]+', ' ', head)} " in job:
-            return True
-    return False
-
-
-def _normalize_pref(pref: str, locations: Sequence[str]) -> str:
-    p = (pref or "").strip().lower().replace("-", "").replace("_", "")
-    if p in ("remote", "remoteonly", "fullyremote"):
-        return "remote"
-    if p == "hybrid":
-        return "hybrid"
-    if p in ("onsite", "office", "inoffice", "inperson"):
-        return "onsite"
-    return "any"
-
-
-def _location_component(location: str, mode: str, profile: CandidateProfile) -> tuple[ScoreComponent, str | None, str | None]:
-    pref = _normalize_pref(profile.remote_preference, profile.locations)
-    where = (location or "").strip() or "an unspecified location"
-    if mode == "remote":
-        points = {"remote": 10, "any": 10, "hybrid": 9, "onsite": 6}[pref]
-        strength = "Remote role matches your preference" if pref in ("remote", "hybrid") else "Remote role"
-        concern = "Remote role, you prefer on-site" if pref == "onsite" else None
-        return ScoreComponent("location", points, LOCATION_POINTS, f"Remote role; your preference: {pref}"), strength, concern
-    match = location_matches(location, profile.locations)
-    if mode == "unknown" and not (location or "").strip():
-        return ScoreComponent("location", 5, LOCATION_POINTS, "Work mode and location not stated (neutral)"), None, None
-    mode_label = "Hybrid" if mode == "hybrid" else "On-site"
-    if match is False:
-        return (ScoreComponent("location", 0, LOCATION_POINTS, f"{mode_label} in {where}, not one of your locations"),
-                None, f"{mode_label} in {where}, outside your preferred locations")
-    if pref == "remote":
-        points = 6 if mode == "hybrid" else 4
-        if match is None:
-            points -= 1
-        return (ScoreComponent("location", points, LOCATION_POINTS, f"{mode_label} in {where}; you prefer remote"),
-                None, f"{mode_label} role, you prefer remote")
-    if match is None:
-        return ScoreComponent("location", 7, LOCATION_POINTS, f"{mode_label} in {where}; no locations in your profile"), None, None
-    points = 8 if (pref == "hybrid" and mode != "hybrid") else 10
-    return (ScoreComponent("location", points, LOCATION_POINTS, f"{mode_label} in {where}, one of your locations"),
-            "Location preference aligns", None)
-
-
 # ---------------------------------------------------------------- experience
 
 def _experience_component(req: JobRequirements, profile: CandidateProfile) -> tuple[ScoreComponent, str | None, str | None]:
@@ -310,23 +262,36 @@ def _names(items: list[str], limit: int = 4) -> str:
 
 
 def score_job(requirements: JobRequirements, title: str, location: str, profile: CandidateProfile,
-              taxonomy: Taxonomy | None = None) -> JobAnalysis:
-    """Score already-extracted requirements for one candidate (cheap; use for many users)."""
+              taxonomy: Taxonomy | None = None, facts: PostingFacts | None = None) -> JobAnalysis:
+    """Score already-extracted requirements for one candidate (cheap; use for many users).
+
+    `facts` is what the posting states about pay, workplace type and places (scraped
+    postings have them; without, the location text and the detected work mode stand in).
+    The salary part joins the score only when the candidate set a minimum; the total is
+    then scaled back to 0-100."""
     tax = taxonomy or load_taxonomy()
     owned = candidate_skill_set(profile, tax)
     skills_c, gap, matched, missing = _skills_component(requirements, owned)
     title_c, title_strength, title_concern = _title_component(title, profile)
-    loc_c, loc_strength, loc_concern = _location_component(location, requirements.work_mode, profile)
+    place = location_part(location, requirements.work_mode, profile, facts)
+    loc_c = ScoreComponent("location", place.points, LOCATION_POINTS, place.detail)
     exp_c, exp_strength, exp_concern = _experience_component(requirements, profile)
     components = [skills_c, title_c, loc_c, exp_c]
-    score = percent(min(100.0, max(0.0, sum(c.points for c in components))))
+    parts = [place]
+    if profile.salary_minimum is not None:
+        pay = salary_part(profile, facts)
+        components.append(ScoreComponent("salary", pay.points, SALARY_POINTS, pay.detail))
+        parts.append(pay)
+    total, most = sum(c.points for c in components), sum(c.max_points for c in components)
+    score = percent(min(100.0, max(0.0, total if most == 100 else total * 100 / most)))
 
     strengths: list[str] = []
     top = sorted((m for m, _ in matched if m.importance != LOW), key=lambda m: -IMPORTANCE_RANK[m.importance])[:3]
     strengths += [f"Strong {m.skill} match" for m in top]
     if len(requirements.skills) >= 3 and gap.overall_match >= 70:
         strengths.append(f"You have {len(matched)} of {len(requirements.skills)} skills the posting mentions")
-    strengths += [s for s in (title_strength, loc_strength, exp_strength) if s]
+    strengths += [s for s in (title_strength, place.strength, exp_strength) if s]
+    strengths += [p.strength for p in parts[1:] if p.strength]
 
     concerns: list[str] = []
     if exp_concern:
@@ -337,7 +302,8 @@ def score_job(requirements: JobRequirements, title: str, location: str, profile:
         concerns.append(f"Missing required skills: {_names(missing_required)}")
     elif missing_other:
         concerns.append(f"Missing skills: {_names(missing_other)}")
-    concerns += [c for c in (title_concern, loc_concern) if c]
+    concerns += [c for c in (title_concern, place.concern) if c]
+    concerns += [p.concern for p in parts[1:] if p.concern]
     lowered = title.lower()
     if profile.years_experience is not None:
         if profile.years_experience >= 5 and re.search(r"\b(junior|jr|intern|internship|graduate|entry)\b", lowered):
@@ -345,11 +311,17 @@ def score_job(requirements: JobRequirements, title: str, location: str, profile:
         if profile.years_experience < 4 and re.search(r"\b(staff|principal|head|director|vp)\b", lowered):
             concerns.append("Title suggests a more senior role")
 
-    return JobAnalysis(score, recommendation_for(score), strengths, concerns, components, gap, requirements)
+    filtered = [p.filtered for p in parts if p.filtered]
+    recommendation = SKIP if filtered else recommendation_for(score)
+    return JobAnalysis(score, recommendation, strengths, concerns, components, gap, requirements,
+                       filtered_out=filtered, facts=facts)
 
 
 def analyze_job(description: str, title: str, location: str, profile: CandidateProfile,
-                taxonomy: Taxonomy | None = None) -> JobAnalysis:
-    """Full analysis of one posting for one candidate."""
+                taxonomy: Taxonomy | None = None, facts: PostingFacts | None = None) -> JobAnalysis:
+    """Full analysis of one posting for one candidate (`facts` default: the office days the
+    description states, the rest read from the location text)."""
     requirements = extract_requirements(description, title, location, taxonomy)
-    return score_job(requirements, title, location, profile, taxonomy)
+    if facts is None:
+        facts = PostingFacts(office_days=office_days(description))
+    return score_job(requirements, title, location, profile, taxonomy, facts)

@@ -12,7 +12,14 @@ from core.dispatch import dispatch_on_commit
 from core.errors import NotFound
 from realtime import publish
 from tracker import events
-from tracker.analysis import CandidateProfile, JobRequirements, extract_requirements, score_job
+from tracker.analysis import (
+    CandidateProfile,
+    JobRequirements,
+    PostingFacts,
+    extract_requirements,
+    office_days,
+    score_job,
+)
 from tracker.models import Job, SkillGap
 from tracker.services._common import delete_owned
 
@@ -32,13 +39,40 @@ def candidate_profile(user) -> CandidateProfile:
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
         return CandidateProfile()
+    hard = {name for name, on in (("salary", profile.salary_hard_filter), ("workplace", profile.remote_hard_filter),
+                                  ("location", profile.location_hard_filter)) if on}
     return CandidateProfile(
         skills=[str(s) for s in (profile.skills or [])],
         desired_titles=[str(t) for t in (profile.desired_titles or [])],
         locations=[str(loc) for loc in (profile.locations or [])],
         years_experience=profile.years_experience,
         remote_preference=profile.remote_preference or "any",
+        salary_minimum=profile.salary_minimum,
+        salary_currency=profile.salary_currency or "USD",
+        salary_interval=profile.salary_interval or "year",
+        home_location=profile.home_location,
+        hard_filters=frozenset(hard),
     )
+
+
+def posting_facts(posting, days: str = "") -> PostingFacts:
+    """What a scraped posting states about pay, workplace type and places (its columns), plus
+    the office days its description states (read once, with its requirements)."""
+    return PostingFacts.from_dict({
+        "workplace_type": posting.workplace_type, "locations": posting.locations,
+        "salary_min": posting.salary_min, "salary_max": posting.salary_max,
+        "salary_currency": posting.salary_currency, "salary_interval": posting.salary_interval,
+        "office_days": days,
+    })
+
+
+def job_facts(job: Job) -> PostingFacts:
+    """A saved job's facts: its scraped posting's when it came from one, else only the office
+    days of its description (the place is then read from its location text)."""
+    days = office_days(job.job_description)
+    if job.posting_id and job.posting is not None:
+        return posting_facts(job.posting, days)
+    return PostingFacts(office_days=days)
 
 
 def create_job(user, *, company: str, job_title: str, job_description: str = "", job_url: str = "",
@@ -103,7 +137,8 @@ def analyze_job(job_id: int) -> Job | None:
     from tracker import tasks
 
     with transaction.atomic():
-        job = Job.objects.select_for_update(of=("self",)).select_related("user").filter(pk=job_id).first()
+        job = (Job.objects.select_for_update(of=("self",)).select_related("user", "posting")
+               .filter(pk=job_id).first())
         if job is None:
             return None
         job.analysis_status = Job.AnalysisStatus.ANALYZING
@@ -111,7 +146,8 @@ def analyze_job(job_id: int) -> Job | None:
         publish(job.user, "jobs", events.JOB_ANALYZING, events.job_analyzing(job))
     try:
         requirements = extract_requirements(job.job_description, job.job_title, job.location)
-        result = score_job(requirements, job.job_title, job.location, candidate_profile(job.user))
+        result = score_job(requirements, job.job_title, job.location, candidate_profile(job.user),
+                           facts=job_facts(job))
     except Exception as exc:  # a bug in analysis must not leave the job "analyzing" forever
         logger.exception("analysis of job %s failed", job_id)
         Job.objects.filter(pk=job_id).update(analysis_status=Job.AnalysisStatus.FAILED, analysis_error=str(exc)[:1000])

@@ -17,11 +17,11 @@ from django.utils import timezone
 from core.dispatch import dispatch_on_commit
 from realtime import publish
 from tracker import events
-from tracker.analysis import extract_requirements, score_job
+from tracker.analysis import PostingFacts, extract_requirements, office_days, score_job
 from tracker.analysis.extraction import JobRequirements
 from tracker.analysis.scoring import ANALYSIS_VERSION, APPLY_NOW, CONSIDER
 from tracker.models import Application, Job, PostingAnalysis, Recommendation
-from tracker.services.jobs import candidate_profile
+from tracker.services.jobs import candidate_profile, posting_facts
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def refresh_posting_analyses(posting_ids: Iterable[int] | None = None) -> int:
             continue
         location = _posting_location(posting)
         requirements = extract_requirements(posting.description, posting.title, location).to_dict()
+        requirements["office_days"] = office_days(posting.description)  # "2 days a week in the office"
         PostingAnalysis.objects.update_or_create(posting_id=posting.id, defaults={
             "content_hash": digest, "version": ANALYSIS_VERSION, "requirements": requirements})
         refreshed += 1
@@ -89,7 +90,8 @@ def _score_candidates(user) -> list[_Candidate]:
     out: list[_Candidate] = []
     tracked_postings, tracked_urls = set(), set()
     jobs = (Job.objects.filter(user=user, analysis_status=Job.AnalysisStatus.ANALYZED)
-            .select_related("application").defer("job_description"))
+            .select_related("application", "posting")
+            .defer("job_description", "posting__description", "posting__description_html"))
     for job in jobs:
         if job.posting_id:
             tracked_postings.add(job.posting_id)
@@ -99,18 +101,29 @@ def _score_candidates(user) -> list[_Candidate]:
         if app is not None and app.status != Application.Status.SAVED:
             continue  # already applied (or closed): nothing to recommend
         requirements = JobRequirements.from_dict((job.analysis or {}).get("requirements") or {})
-        result = score_job(requirements, job.job_title, job.location, profile)
+        stored_facts = (job.analysis or {}).get("facts")
+        facts = PostingFacts.from_dict(stored_facts) if stored_facts else None
+        if job.posting is not None:  # a scraped posting's pay and places as its last scrape left them
+            facts = posting_facts(job.posting, facts.office_days if facts else "")
+        result = score_job(requirements, job.job_title, job.location, profile, facts=facts)
+        if result.filtered_out:
+            continue  # fails a hard filter: never recommended (the job's page says why)
         out.append(_Candidate(job.id, None, job.company, job.job_title, job.location, job.job_url,
                               result.match_score, result.recommendation, result.strengths, result.concerns))
     postings = (JobPosting.objects.filter(active=True, tracker_analysis__isnull=False)
                 .select_related("company", "tracker_analysis")
-                .only("id", "title", "location", "remote", "url", "company__name", "tracker_analysis__requirements"))
+                .only("id", "title", "location", "remote", "url", "company__name", "tracker_analysis__requirements",
+                      "workplace_type", "locations", "salary_min", "salary_max", "salary_currency", "salary_interval"))
     for posting in postings.iterator(chunk_size=500):
         if posting.id in tracked_postings or (posting.url and posting.url in tracked_urls):
             continue
         location = _posting_location(posting)
-        requirements = JobRequirements.from_dict(posting.tracker_analysis.requirements)
-        result = score_job(requirements, posting.title, location, profile)
+        stored = posting.tracker_analysis.requirements
+        requirements = JobRequirements.from_dict(stored)
+        facts = posting_facts(posting, str(stored.get("office_days") or ""))
+        result = score_job(requirements, posting.title, location, profile, facts=facts)
+        if result.filtered_out:
+            continue  # fails a hard filter: never recommended
         out.append(_Candidate(None, posting.id, posting.company.name, posting.title, location, posting.url,
                               result.match_score, result.recommendation, result.strengths, result.concerns))
     return out
