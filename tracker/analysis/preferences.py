@@ -10,6 +10,7 @@ posting is then never recommended.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -174,7 +175,7 @@ def location_matches(job_location: str, wanted: list[str] | tuple[str, ...]) -> 
     return False
 
 
-def _place_match(location: str, places: tuple[Location, ...], wanted: tuple[str, ...]) -> tuple[bool | None, str]:
+def _place_match(location: str, places: tuple[Location, ...], wanted: Sequence[str]) -> tuple[bool | None, str]:
     """(does one of the posting's places match one of yours, the place named in the reason)."""
     onsite = [p for p in places if p.workplace_type != REMOTE] or list(places)
     if not onsite:
