@@ -157,7 +157,7 @@ def _norm_place(text: str) -> str:
     return _PLACE_ALIASES.get(text, text)
 
 
-def location_matches(job_location: str, wanted: list[str] | tuple[str, ...]) -> bool | None:
+def location_matches(job_location: str, wanted: Sequence[str]) -> bool | None:
     """Whether the job's place is one the candidate lists (None: they list none)."""
     places = [w for w in wanted
               if read_place(w).workplace_type != REMOTE and w.strip().lower() not in ("worldwide", "global")]
