@@ -71,3 +71,24 @@ def test_required_skills_precision_and_recall(result: Evaluation):
 
 def test_years_of_experience(result: Evaluation):
     assert result.years_accuracy >= YEARS, {n: e["years"] for n, e in result.errors.items()}
+
+
+@pytest.mark.django_db
+def test_the_scraping_pipeline_reads_the_headings_too():
+    """Stored through the scraper's service and analysed by the recommendations' cache, a Lever
+    posting's "Knowing the Following Would be a Bonus" list stays optional (it comes from the
+    markup: the plain text has no heading to read)."""
+    from scraping.models import Company
+    from scraping.services import save_postings
+    from tracker.models import PostingAnalysis
+    from tracker.services import refresh_posting_analyses
+
+    entry = next(e for e in _manifest() if e["name"] == "lever/goto-senior-data-scientist")
+    jobs = parse_fixture(REAL_POSTINGS / entry["file"], entry["source"])
+    company = Company.objects.create(name="GoTo Group", source=Company.Source.LEVER, board_token="gotogroup")
+    (saved,) = save_postings(company, jobs)
+    assert refresh_posting_analyses([saved.pk]) == 1
+    requirements = PostingAnalysis.objects.get(posting=saved).requirements
+    assert {"Python", "SQL", "Machine Learning", "Statistics"} <= set(requirements["required_skills"])
+    assert {"dbt", "Airflow", "Git", "Apache Flink"} <= set(requirements["nice_to_have_skills"])
+    assert requirements["experience"]["label"] == "3-5 years"
