@@ -156,9 +156,11 @@ def test_recommendation_thresholds():
     ("Transpilation with babel/TypeScript, bundling with rollup/webpack, npm/yarn", {
         "Babel", "TypeScript", "Rollup", "Webpack", "npm", "Yarn"}),
     ("Strong skills in REACT and Redux", {"React", "Redux"}),
+    ("Stack: python, rust, go; hadoop, spark and kafka", {"Python", "Rust", "Go", "Hadoop", "Apache Spark", "Kafka"}),
     # ... and nowhere else
     ("Research has shown that women are less likely than men to apply", set()),
     ("We express our thanks; let's go build it at the helm of the team", set()),
+    ("A swift response that will spark joy and not rust", set()),
     # list items a board glued together keep their words apart
     ("Have expertise in at least one of Go or JavaIn-depth knowledge of unit testing", {"Go", "Java", "Unit testing"}),
     ("Payments at GoTo and GoPay", set()),

@@ -111,15 +111,17 @@ _LIST_GAP = re.compile(r"[\s,;/&|()+.:–-]*+(?:(?:and|or|with|plus)\s++)?[\s,;/
 _MAX_LIST_GAP = 24
 
 
-def _in_list(matches: list[_Match], i: int, text: str) -> bool:
-    """A loose match counts only inside a list of other (exactly spelled) skills."""
+def _in_list(matches: list[_Match], i: int, text: str, kept: set[int]) -> bool:
+    """A loose match counts only inside a list of other skills: next to an exactly spelled one,
+    or after a loose one already kept ("python, rust, go"). `kept` collects the loose ones kept."""
     here = matches[i]
     for j in (i - 1, i + 1):
-        if not 0 <= j < len(matches) or matches[j].loose:
+        if not 0 <= j < len(matches) or (matches[j].loose and j not in kept):
             continue
         other = matches[j]
         a, b = (other.end, here.start) if j < i else (here.end, other.start)
         if 0 <= b - a <= _MAX_LIST_GAP and _LIST_GAP.fullmatch(text, a, b):
+            kept.add(i)
             return True
     return False
 
@@ -220,7 +222,7 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
             if tax.skills[match.skill].role:  # "DevOps Engineer" names the job
                 continue
             if match.loose:
-                if not _in_list(title_matches, i, title):
+                if not _in_list(title_matches, i, title, set()):
                     continue
             elif match.guarded and not _has_context(match, title + " engineer developer", 0, title_matches,
                                                     title_starts, tax):
@@ -232,6 +234,7 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
     # Per clause, computed once: many mentions in one long clause must not each copy it.
     stripped_of: dict[int, str] = {}
     years_in: dict[int, bool] = {}
+    loose_kept: set[int] = set()
     evidence_of: dict[int, str] = {}
     clause_idx = 0
     clause_of: dict[int, Clause] = {}
@@ -251,7 +254,7 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
                                              or _counts_years(text, clause, years_in)):
             continue
         if match.loose:
-            if not _in_list(matches, rank, text):
+            if not _in_list(matches, rank, text, loose_kept):
                 continue
         elif match.guarded:
             window, lo = _window(text, clause, match)
