@@ -145,3 +145,67 @@ def test_recommendation_thresholds():
     assert recommendation_for(79.9) == CONSIDER
     assert recommendation_for(60) == CONSIDER
     assert recommendation_for(59.9) == SKIP
+
+
+# ---- rules learned from real postings (tests/fixtures/real_postings, docs/tracker.md)
+
+@pytest.mark.parametrize("text, expected", [
+    # a case-sensitive alias in another case counts inside a list of other skills ...
+    ("Experience with infrastructure automation tools like chef, ansible, helm", {"Chef", "Ansible", "Helm"}),
+    ("Frameworks: express, react-hooks", {"Express", "React"}),
+    ("Transpilation with babel/TypeScript, bundling with rollup/webpack, npm/yarn", {
+        "Babel", "TypeScript", "Rollup", "Webpack", "npm", "Yarn"}),
+    ("Strong skills in REACT and Redux", {"React", "Redux"}),
+    ("Stack: python, rust, go; hadoop, spark and kafka", {"Python", "Rust", "Go", "Hadoop", "Apache Spark", "Kafka"}),
+    # ... and nowhere else
+    ("Research has shown that women are less likely than men to apply", set()),
+    ("We express our thanks; let's go build it at the helm of the team", set()),
+    ("A swift response that will spark joy and not rust", set()),
+    # list items a board glued together keep their words apart
+    ("Have expertise in at least one of Go or JavaIn-depth knowledge of unit testing", {"Go", "Java", "Unit testing"}),
+    ("Payments at GoTo and GoPay", set()),
+])
+def test_any_case_aliases_count_only_next_to_other_skills(text, expected):
+    assert names(text) == expected
+
+
+def test_a_discipline_named_as_the_experience_wanted_is_the_job_not_a_skill():
+    assert names("3+ years in a DevOps role, 2+ years of product management experience") == set()
+    assert names("Work with the information security team and the Data Science team") == set()
+    assert names("DevOps Engineer", title="Senior DevOps Engineer") == set()
+    assert "DevOps" in names("You will build DevOps and infrastructure tooling")
+    assert "Data science" in names("Rapidly prototype data science solutions")
+
+
+def test_about_the_role_is_the_job_and_company_blurbs_are_not_asks():
+    req = extract_requirements(
+        "<h3>About the Role</h3><p>You will run Kafka pipelines.</p>"
+        "<h3>About the Team</h3><p>Our team built tools that companies like Shopify use.</p>"
+        "<h3>What you will need</h3><ul><li>Python</li></ul>")
+    found = {s.skill: s for s in req.skills}
+    assert found["Kafka"].required and found["Python"].required
+    assert "Shopify" not in found
+
+
+def test_headings_from_markup_and_bare_lines_that_look_like_headings():
+    html = ("<h3>What You Will Need</h3><ul><li><p>Go</p></li></ul>"
+            "<h3>Knowing the Following Would be a Bonus</h3><ul><li><p>Experience with dbt is a plus</p></li>"
+            "<li><p>Airflow</p></li></ul>")
+    req = extract_requirements(html)
+    assert req.to_dict()["required_skills"] == ["Go"]
+    assert set(req.to_dict()["nice_to_have_skills"]) == {"dbt", "Airflow"}
+    plain = ("Preferred Qualifications and Skills\nTop-notch communication and interpersonal skills\n"
+             "Experience with Python, Postgres, Redis\n")
+    assert {s.skill for s in extract_requirements(plain).skills if s.required} == set()
+
+
+def test_a_preference_in_a_run_on_list_marks_only_its_own_item():
+    text = ("Proficiency in C++ and Python Deep understanding of HPC concepts (MPI, BSP, Multi-GPU/Multi-node "
+            "distributed computing) CUDA/ROCm programming experience preferred Solid understanding of gradient "
+            "descent and backpropagation algorithms Experience with transformer architectures Knowledge of deep "
+            "learning training and its applications 3+ years of experience in machine learning engineering "
+            "Experience with containerization (Docker, Kubernetes) and cluster management")
+    req = extract_requirements(text)
+    optional = {s.skill for s in req.skills if not s.required}
+    assert optional == {"CUDA", "ROCm"}
+    assert {"C++", "Python", "MPI", "Docker", "Kubernetes"} <= {s.skill for s in req.skills if s.required}

@@ -102,11 +102,33 @@ class _Match:
     end: int
     skill: str
     guarded: bool
+    loose: bool = False  # a case-sensitive alias in another case ("helm", "express")
+
+
+# What may separate two items of one list of technologies: "chef, ansible, helm",
+# "npm/yarn", "Go or Rust", "Docker & Kubernetes".
+_LIST_GAP = re.compile(r"[\s,;/&|()+.:–-]*+(?:(?:and|or|with|plus)\s++)?[\s,;/&|()+–-]*+", re.IGNORECASE)
+_MAX_LIST_GAP = 24
+
+
+def _in_list(matches: list[_Match], i: int, text: str, kept: set[int]) -> bool:
+    """A loose match counts only inside a list of other skills: next to an exactly spelled one,
+    or after a loose one already kept ("python, rust, go"). `kept` collects the loose ones kept."""
+    here = matches[i]
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(matches) or (matches[j].loose and j not in kept):
+            continue
+        other = matches[j]
+        a, b = (other.end, here.start) if j < i else (here.end, other.start)
+        if 0 <= b - a <= _MAX_LIST_GAP and _LIST_GAP.fullmatch(text, a, b):
+            kept.add(i)
+            return True
+    return False
 
 
 def _raw_matches(text: str, tax: Taxonomy) -> list[_Match]:
     found: list[_Match] = []
-    for regex, sensitive in ((tax.insensitive_re, False), (tax.sensitive_re, True)):
+    for regex, sensitive in ((tax.insensitive_re, False), (tax.sensitive_re, True), (tax.loose_re, None)):
         for m in regex.finditer(text):
             resolved = tax.resolve_match(m.group(0), sensitive)
             if resolved is None:
@@ -122,7 +144,7 @@ def _raw_matches(text: str, tax: Taxonomy) -> list[_Match]:
                 continue
             if any(before.endswith(x) for x in skill.not_after):
                 continue
-            found.append(_Match(m.start(), m.end(), name, guarded))
+            found.append(_Match(m.start(), m.end(), name, guarded, sensitive is None))
     # leftmost-longest, no overlaps
     found.sort(key=lambda x: (x.start, -(x.end - x.start)))
     result: list[_Match] = []
@@ -196,9 +218,14 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
     if title:
         title_matches = _raw_matches(title, tax)
         title_starts = [m.start for m in title_matches]
-        for match in title_matches:
-            if match.guarded and not _has_context(match, title + " engineer developer", 0, title_matches,
-                                                  title_starts, tax):
+        for i, match in enumerate(title_matches):
+            if tax.skills[match.skill].role:  # "DevOps Engineer" names the job
+                continue
+            if match.loose:
+                if not _in_list(title_matches, i, title, set()):
+                    continue
+            elif match.guarded and not _has_context(match, title + " engineer developer", 0, title_matches,
+                                                    title_starts, tax):
                 continue
             add(match.skill, HIGH, True, "title", title.strip(), -1)
 
@@ -206,6 +233,8 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
     starts = [m.start for m in matches]
     # Per clause, computed once: many mentions in one long clause must not each copy it.
     stripped_of: dict[int, str] = {}
+    years_in: dict[int, bool] = {}
+    loose_kept: set[int] = set()
     evidence_of: dict[int, str] = {}
     clause_idx = 0
     clause_of: dict[int, Clause] = {}
@@ -219,7 +248,15 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
         if clause is None:
             continue
         check_budget()
-        if match.guarded:
+        if clause.section == ABOUT:
+            continue
+        if tax.skills[match.skill].role and (_ROLE_NOUN.match(text, match.end)
+                                             or _counts_years(text, clause, years_in)):
+            continue
+        if match.loose:
+            if not _in_list(matches, rank, text, loose_kept):
+                continue
+        elif match.guarded:
             window, lo = _window(text, clause, match)
             if clause.start not in stripped_of:
                 stripped_of[clause.start] = text[clause.start:clause.end].strip(" -*•·:.,\t")
@@ -232,6 +269,18 @@ def extract_skills(description: str, title: str = "", taxonomy: Taxonomy | None 
             evidence_of[clause.start] = " ".join(text[clause.start:clause.end].split()).lstrip("-*•· ")[:200]
         add(match.skill, importance, required, clause.section, evidence_of[clause.start], rank)
     return sorted(merged.values(), key=lambda s: (-IMPORTANCE_RANK[s.importance], order[s.skill]))
+
+
+# "the information security team", "a DevOps engineer": a discipline naming people or a team.
+_ROLE_NOUN = re.compile(r"\s*+(?:engineers?|teams?|roles?|positions?|leads?|managers?|analysts?|specialists?"
+                        r"|departments?|functions?|practitioners?|folks|org|organi[sz]ation)\b", re.IGNORECASE)
+
+
+def _counts_years(text: str, clause: Clause, cache: dict[int, bool]) -> bool:
+    """Whether the clause asks for years of experience ("5+ years in a DevOps role")."""
+    if clause.start not in cache:
+        cache[clause.start] = bool(_EXPERIENCE_RE.search(text, clause.start, clause.end))
+    return cache[clause.start]
 
 
 # ---------------------------------------------------------------- experience

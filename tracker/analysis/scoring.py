@@ -16,7 +16,7 @@ from .taxonomy import Taxonomy, load_taxonomy
 SKILL_POINTS, TITLE_POINTS, EXPERIENCE_POINTS = 60, 20, 10
 IMPORTANCE_WEIGHT = {HIGH: 3, MEDIUM: 2, LOW: 1}
 APPLY_NOW, CONSIDER, SKIP = "apply_now", "consider", "skip"
-ANALYSIS_VERSION = 2  # 2: stored posting requirements carry office_days (issue 16)
+ANALYSIS_VERSION = 3  # 2: stored posting requirements carry office_days; 3: headings from the HTML (issue 16)
 HARD_FILTERS = ("salary", "workplace", "location")
 
 

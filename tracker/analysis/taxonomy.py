@@ -2,8 +2,9 @@
 keep ambiguous words ("Go", "R", "C", "rust" the verb) from becoming skills.
 
 The data lives in ``skills.json`` so it can be reviewed and extended without
-touching code. Matching uses two compiled alternations (case-insensitive and
-case-sensitive) so one pass over a description finds every alias.
+touching code. Matching uses compiled alternations (case-insensitive aliases,
+case-sensitive ones, and the case-sensitive ones in any other case, which count
+only inside a list of other skills) so one pass each finds every alias.
 """
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ DATA_PATH = Path(__file__).with_name("skills.json")
 # A skill name may contain + # . / & - so "word boundary" is spelled out:
 # no letter/digit/_/+/# (or a joining . or -) right before, none right after.
 _BEFORE = r"(?<![A-Za-z0-9_+#.\-@])"
-_AFTER = r"(?![A-Za-z0-9_+#]|\.[A-Za-z0-9])"
+# ... or a lower-case letter glued to a capitalised word, as boards that lose the
+# separators between list items print them ("Go or JavaIn-depth knowledge of ..."):
+# a longer alias starting at the same place ("JavaScript") still wins. Words of four
+# letters or more only: "GoTo", "GoPay" are names, not Go.
+_AFTER = r"(?:(?-i:(?<=[A-Za-z]{3}[a-z])(?=[A-Z][a-z]))|(?![A-Za-z0-9_+#]|\.[A-Za-z0-9]))"
 _SEP = re.compile(r"[\s\-]+")
 
 
@@ -69,6 +74,9 @@ class Skill:
     not_before: tuple = ()
     not_after: tuple = ()
     implies: tuple = ()
+    # A discipline that also names a kind of job ("DevOps", "data science"): "3+ years in a
+    # DevOps role" describes the experience wanted, not a skill to list.
+    role: bool = False
 
 
 class Taxonomy:
@@ -78,6 +86,7 @@ class Taxonomy:
         self.skills: dict[str, Skill] = {}
         self._insensitive: dict[str, str] = {}
         self._sensitive: dict[str, str] = {}
+        self._loose: dict[str, str] = {}
         self._lookup: dict[str, str] = {}
         for raw in data["skills"]:
             name = raw["name"]
@@ -94,15 +103,24 @@ class Taxonomy:
                 not_before=tuple(raw.get("not_before", [])),
                 not_after=tuple(raw.get("not_after", [])),
                 implies=tuple(raw.get("implies", [])),
+                role=bool(raw.get("role", False)),
             )
             for alias in aliases:
                 self._add(self._insensitive, normalize_alias(alias), name)
             for alias in cased + guarded:
                 self._add(self._sensitive, normalize_alias(alias, lower=False), name)
+                if len(alias) > 1:  # "r", "c": too short to read in any case
+                    self._loose.setdefault(normalize_alias(alias), name)
             for alias in aliases + cased + guarded + [name]:
                 self._lookup.setdefault(normalize_alias(alias), name)
+        for key in list(self._loose):
+            if key in self._insensitive:  # already read in any case
+                del self._loose[key]
         self.insensitive_re = self._compile(self._insensitive, re.IGNORECASE)
         self.sensitive_re = self._compile(self._sensitive, 0)
+        # Case-sensitive aliases written in another case ("express", "helm", "REACT"):
+        # read, but only where other skills sit right next to them (extraction decides).
+        self.loose_re = self._compile(self._loose, re.IGNORECASE)
 
     @staticmethod
     def _add(table: dict, key: str, name: str) -> None:
@@ -117,6 +135,11 @@ class Taxonomy:
 
     def resolve_match(self, matched: str, case_sensitive: bool) -> tuple[str, bool] | None:
         """(skill name, is_guarded) for the text a matcher found."""
+        if case_sensitive is None:  # the loose matcher: only what no exact-case alias covers
+            if normalize_alias(matched, lower=False) in self._sensitive:
+                return None
+            name = self._loose.get(normalize_alias(matched))
+            return (name, True) if name else None
         if case_sensitive:
             key = normalize_alias(matched, lower=False)
             name = self._sensitive.get(key)

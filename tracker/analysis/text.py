@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from core.linear_html import LinearHTMLParser
@@ -27,7 +28,11 @@ _HEADING_RULES: list[tuple[re.Pattern, str]] = [
                 r"|great[\s-]to[\s-]have|would be (great|nice|a plus)|extra (credit|points)|ideally|optional"
                 r"|not required|stand out|even better|brownie|we'?d love|would love|added advantage|advantageous|^assets?$"), NICE),
     (re.compile(r"about you|who you are|you are|you have|you'?ll have|you bring|you'?ll bring|what you bring"
-                r"|what you need|you'?ll need|ideal candidate|what we('?re| are) looking for|looking for"), REQUIRED),
+                r"|what you need|you'?ll need|you will (need|bring|have)|(this|the) role needs|ideal candidate"
+                r"|what we('?re| are) looking for|looking for"), REQUIRED),
+    # "About the role" introduces the job itself (checked before the "About <company>" rule below).
+    (re.compile(r"^about (the|this) (role|position|job|opportunity|work)\b"), DUTIES),
+    (re.compile(r"\bteam description|^(the|our|meet the) team$"), ABOUT),
     (re.compile(r"about (us|the company|the business)|^about [a-z0-9&.\- ]+$|who we are|benefits|perks|what we offer|we offer"
                 r"|compensation|salary|why join|why work|\bour values|culture|equal (employment )?opportunit|\beeo\b"
                 r"|diversity|how to apply|hiring process|interview process|\bour mission|\bour story|life at"), ABOUT),
@@ -60,6 +65,10 @@ _BULLET = re.compile(r"^\s*+(?:[-*•·▪◦‣–—+]|\d{1,2}[.)])\s+")
 # refused by one character test.
 _SENTENCE_SPLIT = re.compile(r"[.!?](?<![\s.][A-Z].)(?<!\be\.g.)(?<!\bi\.e.)(?<!\bvs.)(?<!\betc.)(?=\s+[A-Z(\"“])|;")
 _PAREN = re.compile(r"\(([^()]{1,80})\)")
+_ASIDE_LEAD = re.compile(r"\b(?:using|with|in|like|such as|including|especially)\s", re.IGNORECASE)
+# Where a new item starts inside a run-on clause: a word or ")" then a capital.
+_RUN_ON_ITEM = re.compile(r"(?<=[a-z0-9)\]%])\s++(?=[A-Z])")
+_RUN_ON_MIN = 400
 # "Nice to have: Go, Rust" (runs of spaces and stars possessive: read once, never re-split).
 _LEAD_IN = re.compile(r"^\s*+(?:[-*•]\s++)?\**+([A-Za-z][A-Za-z'’ /&-]{2,40}?)\**+\s*+:\s++(?=\S)")
 
@@ -81,20 +90,29 @@ class _TextExtractor(LinearHTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        # Just opened a list item or heading and seen no text yet: a <p> or <div> wrapping
+        # the item's text (<li><p>Go</p></li>, common in ATS editors) must not move it off its bullet.
+        self.opened = False
 
     def handle_starttag(self, tag, attrs):
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.parts.append("\n## ")
+            self.opened = True
         elif tag == "li":
             self.parts.append("\n- ")
-        elif tag in self.BLOCK:
+            self.opened = True
+        elif tag in self.BLOCK and not (self.opened and tag in ("p", "div", "span")):
             self.parts.append("\n")
+            self.opened = False
 
     def handle_endtag(self, tag):
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6") or tag in self.BLOCK:
             self.parts.append("\n")
+            self.opened = False
 
     def handle_data(self, data):
+        if data.strip():
+            self.opened = False
         self.parts.append(data)
 
 
@@ -132,6 +150,26 @@ def classify_heading(text: str) -> str | None:
     return GENERAL
 
 
+_SMALL_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
+                          "with", "you", "your", "we", "our", "us", "it", "is", "are"])
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def _title_case(line: str) -> bool:
+    """Every word but the small ones starts with a capital ("Key Duties and Responsibilities")."""
+    words = [w for w in _WORD.findall(line) if w.lower() not in _SMALL_WORDS]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
+def _heading_words_share(line: str, kind: str) -> float:
+    """How much of the line (letters) the rules for `kind` account for."""
+    head = line.strip().strip("#*_:|=- ").strip().lower().replace("’", "'")
+    letters = sum(ch.isalpha() for ch in head) or 1
+    covered = sum(sum(ch.isalpha() for ch in m.group(0))
+                  for pattern, rule_kind in _HEADING_RULES if rule_kind == kind for m in pattern.finditer(head))
+    return min(1.0, covered / letters)
+
+
 def _heading_of(line: str) -> tuple[str | None, int]:
     """(section kind, offset where the line's own content starts) or (None, 0).
 
@@ -156,8 +194,12 @@ def _heading_of(line: str) -> tuple[str | None, int]:
             return "inline:" + kind, lead.end()
     if words <= 6 and len(stripped) < 60 and not _BULLET.match(line) and ":" not in stripped and not re.search(r"[.!?,;]$", stripped):
         kind = classify_heading(stripped)
-        sentence_like = re.search(r"\b(with|and|in|of|to)\b.*\b[A-Z]", stripped[1:])
-        if kind not in (None, GENERAL) and stripped[:1].isupper() and (not sentence_like or kind in (NICE, ABOUT)):
+        # A bare short line is a heading when it is set like one ("Preferred Qualifications and
+        # Skills", "NICE TO HAVE") or says little besides the heading words ("What you'll do",
+        # "Perks and benefits"); not a list item that happens to name one ("Understand
+        # customer requirements", "Top-notch communication and interpersonal skills").
+        if kind not in (None, GENERAL) and stripped[:1].isupper() and (
+                ("," not in stripped and _title_case(stripped)) or _heading_words_share(stripped, kind) >= 0.4):
             return kind, len(line)
     return None, 0
 
@@ -228,12 +270,24 @@ def _make_clause(piece: str, start: int, section: str, paragraph: tuple[int, int
     for m in _PAREN.finditer(piece):
         if _NICE_CUE.search(m.group(1)):
             last_sep = max(last_sep, *(piece.rfind(sep, scanned, m.start()) for sep in ",;:"))
+            # "TestNG using Java (preferably)": the aside is about what follows "using".
+            for lead in _ASIDE_LEAD.finditer(piece, max(scanned, last_sep + 1), m.start()):
+                last_sep = max(last_sep, lead.end() - 1)
             scanned = m.start()
             nice_spans.append((start + last_sep + 1, start + m.end()))
             asides.append((m.start(), m.end()))
     without_asides = _blank(piece, asides)
     nice = bool(_NICE_CUE.search(without_asides))
-    if nice and _HARD_CUE.search(without_asides):
+    starts = [m.end() for m in _RUN_ON_ITEM.finditer(without_asides)] if nice and len(piece) > _RUN_ON_MIN else []
+    if len(starts) >= 5:
+        # A run-on list with its separators lost ("... distributed computing) CUDA programming
+        # experience preferred Solid understanding of ..."): the cue marks only its own item.
+        nice = False
+        bounds = [0, *starts, len(piece)]
+        for m in _NICE_CUE.finditer(without_asides):
+            i = bisect_right(bounds, m.start()) - 1
+            nice_spans.append((start + bounds[i], start + bounds[min(i + 1, len(bounds) - 1)]))
+    elif nice and _HARD_CUE.search(without_asides):
         # "Python required, Go preferred": only the parts that say so are optional
         nice = False
         offset = 0

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 def _posting_hash(posting) -> str:
-    text = "\x1f".join([posting.title or "", posting.location or "", posting.description or ""])
+    text = "\x1f".join([posting.title or "", posting.location or "", posting.description or "",
+                        posting.description_html or ""])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -41,12 +42,15 @@ def refresh_posting_analyses(posting_ids: Iterable[int] | None = None) -> int:
     cached = {pa.posting_id: (pa.content_hash, pa.version) for pa in
               PostingAnalysis.objects.filter(posting__in=postings).only("posting_id", "content_hash", "version")}
     refreshed = 0
-    for posting in postings.only("id", "title", "location", "description", "remote").iterator(chunk_size=500):
+    for posting in postings.only("id", "title", "location", "description", "description_html",
+                                 "remote").iterator(chunk_size=500):
         digest = _posting_hash(posting)
         if cached.get(posting.id) == (digest, ANALYSIS_VERSION):
             continue
         location = _posting_location(posting)
-        requirements = extract_requirements(posting.description, posting.title, location).to_dict()
+        # The sanitised HTML keeps the source's headings, which decide required vs nice-to-have.
+        requirements = extract_requirements(posting.description_html or posting.description, posting.title,
+                                            location).to_dict()
         requirements["office_days"] = office_days(posting.description)  # "2 days a week in the office"
         PostingAnalysis.objects.update_or_create(posting_id=posting.id, defaults={
             "content_hash": digest, "version": ANALYSIS_VERSION, "requirements": requirements})

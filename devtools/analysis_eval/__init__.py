@@ -1,8 +1,11 @@
-"""Measure the job analysis' extraction quality on labelled postings
-(devtools/fixtures/labelled_jobs, labelled by reading: see the README there).
+"""Measure the job analysis' extraction quality on labelled postings.
 
-Shared by the quality test and bench/analysis.py so both count the same way:
-micro precision/recall over (posting, skill) pairs.
+Two sets: devtools/fixtures/labelled_jobs (written for the project, labelled
+by reading: see the README there) and tests/fixtures/real_postings (real
+public postings in their source's reply shape, read through the scrapers'
+parsers: see `real.py`). Shared by the quality tests and bench/analysis.py so
+all count the same way: micro precision/recall over (posting, skill) pairs,
+for every skill and for the required ones alone.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from tracker.analysis import extract_requirements
 
-LABELLED_JOBS = Path(__file__).resolve().parent / "fixtures" / "labelled_jobs"
+LABELLED_JOBS = Path(__file__).resolve().parents[1] / "fixtures" / "labelled_jobs"
 
 
 @dataclass
@@ -35,6 +38,9 @@ class Evaluation:
     nice_total: int = 0
     years_correct: int = 0
     years_total: int = 0
+    required_true_positives: int = 0
+    required_false_positives: int = 0
+    required_false_negatives: int = 0
     errors: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -46,6 +52,16 @@ class Evaluation:
     def recall(self) -> float:
         wanted = self.true_positives + self.false_negatives
         return self.true_positives / wanted if wanted else 1.0
+
+    @property
+    def required_precision(self) -> float:
+        found = self.required_true_positives + self.required_false_positives
+        return self.required_true_positives / found if found else 1.0
+
+    @property
+    def required_recall(self) -> float:
+        wanted = self.required_true_positives + self.required_false_negatives
+        return self.required_true_positives / wanted if wanted else 1.0
 
     @property
     def nice_accuracy(self) -> float:
@@ -89,6 +105,11 @@ def evaluate(jobs: list[LabelledJob]) -> Evaluation:
         for skill in tp:
             result.nice_total += 1
             result.nice_agree += (skill in optional) == (skill in job.nice_to_have)
+        required_found = {s.skill for s in req.skills if s.required}
+        required_wanted = job.skills - job.nice_to_have
+        result.required_true_positives += len(required_found & required_wanted)
+        result.required_false_positives += len(required_found - required_wanted)
+        result.required_false_negatives += len(required_wanted - required_found)
         result.years_total += 1
         label = req.experience.label.replace(" years", "") if req.experience else "none"
         if label == job.years:
