@@ -133,7 +133,7 @@ class Taxonomy:
     def _compile(table: dict, flags: int) -> re.Pattern:
         return re.compile(f"{_BEFORE}{_trie_pattern(table)}{_AFTER}", flags)
 
-    def resolve_match(self, matched: str, case_sensitive: bool) -> tuple[str, bool] | None:
+    def resolve_match(self, matched: str, case_sensitive: bool | None) -> tuple[str, bool] | None:
         """(skill name, is_guarded) for the text a matcher found."""
         if case_sensitive is None:  # the loose matcher: only what no exact-case alias covers
             if normalize_alias(matched, lower=False) in self._sensitive:
