@@ -254,6 +254,7 @@ def test_launch_bot_with_debug_off_queues_a_hosted_run_on_the_browser_queue(
         expect(page.locator("#bot-summary")).to_contain_text("applied to 2 of")  # the profile's daily cap
         assert len(board.applications()) == 2
     from accounts.models import ApiToken
+    from sessions_app.launch import LAUNCH_TOKEN_PATTERN
 
-    [token] = ApiToken.objects.filter(user=applicant, name__startswith="Hosted run")
+    [token] = ApiToken.objects.filter(user=applicant, name__regex=LAUNCH_TOKEN_PATTERN)
     assert token.revoked_at is not None  # the run's token dies with it
