@@ -1,11 +1,63 @@
 """API authentication: Bearer tokens (hashed ApiToken), the bot protocol's body token,
-session auth with CSRF, and scope checks (the JSON error bodies come from core.api)."""
-import json
+session auth with CSRF, and scope checks (the JSON error bodies come from core.api).
 
+A verified token is remembered for API_TOKEN_CACHE_SECONDS (a bot sends a heartbeat
+every few seconds; asking PostgreSQL each time was one of its statements), so a
+revoked token or a deactivated user stops working within that many seconds.
+"""
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
+from accounts.models import ApiToken, hash_token
 from accounts.services import authenticate_token
+
+CACHE_MAX_ENTRIES = 10_000
+_verified: dict[str, tuple[float, ApiToken]] = {}
+
+
+def _cached(raw: str) -> tuple[str, ApiToken | None]:
+    key = hash_token(raw) if isinstance(raw, str) else ""
+    hit = _verified.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return key, hit[1]
+    return key, None
+
+
+def _remember(key: str, token: ApiToken | None) -> ApiToken | None:
+    if token is None:
+        _verified.pop(key, None)
+        return None
+    if len(_verified) >= CACHE_MAX_ENTRIES:
+        _verified.clear()
+    _verified[key] = (time.monotonic() + settings.API_TOKEN_CACHE_SECONDS, token)
+    return token
+
+
+def verified_token(raw: str) -> ApiToken | None:
+    """accounts.services.authenticate_token, remembered for a few seconds."""
+    key, token = _cached(raw)
+    return token if token is not None else _remember(key, authenticate_token(raw))
+
+
+async def averified_token(raw: str) -> ApiToken | None:
+    """The same from async code: only a cache miss goes to the database (on Django's sync thread)."""
+    key, token = _cached(raw)
+    return token if token is not None else _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+
+
+def _authenticate_on_thread(raw: str) -> ApiToken | None:
+    """What a request would do around its queries: drop a connection that broke or aged out."""
+    close_old_connections()
+    try:
+        return authenticate_token(raw)
+    finally:
+        close_old_connections()
 
 
 def bearer_from_header(value: str | None):
@@ -28,7 +80,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         raw = self.raw_token(request)
         if raw is None:
             return None  # not attempted: let session auth try
-        token = authenticate_token(raw)
+        token = verified_token(raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         return token.user, token

@@ -7,6 +7,8 @@ POST /api/v1/submissions/jobs        {"job_posting_ids": [...], "start"?: bool} 
                                      Celery unless start is false (an external worker will run it)
 GET  /api/v1/submissions/jobs/<id>   one job with its submissions (owner or staff; else 404)
 """
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import BearerTokenAuthentication, require_scope
+from accounts.models import ApiToken
 from submissions import events, progress_rules, selectors, services
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
@@ -40,17 +43,21 @@ class UpdateProgressView(APIView):
 
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        update = progress_rules.parse_update(_json_body(request))
-        owner = None if request.auth.acts_for_system else request.user
-        result = services.apply_progress_update(update, owner=owner)
-        return Response(
-            {
-                "success": True,
-                "changed": result.changed,
-                "job": events.job_payload(result.job),
-                "submission": events.submission_payload(result.submission) if result.submission else None,
-            }
-        )
+        return Response(update_progress(_json_body(request), request.auth))
+
+
+def update_progress(body: Any, token: ApiToken) -> dict[str, Any]:
+    """Parse, apply and answer one worker update: this view and the fast path
+    (submissions.fastpath) both answer with it."""
+    update = progress_rules.parse_update(body)
+    owner = None if token.acts_for_system else token.user
+    result = services.apply_progress_update(update, owner=owner)
+    return {
+        "success": True,
+        "changed": result.changed,
+        "job": events.job_payload(result.job),
+        "submission": events.submission_payload(result.submission) if result.submission else None,
+    }
 
 
 def _json_body(request):
