@@ -15,6 +15,7 @@ from _harness import Client, Server, heartbeat_body, jobelix_ws_url, socketio_ws
 class Target:
     name = "?"
     event_type = "bot.session_updated"
+    scope = "bot"
 
     def __init__(self, server: Server):
         self.server = server
@@ -45,6 +46,35 @@ class JobelixTarget(Target):
         from sessions_app.models import BotSession
 
         return {str(s.id): s.stats() for s in BotSession.objects.filter(pk__in=session_ids)}
+
+
+class ProgressTarget(JobelixTarget):
+    """Workers on `POST /api/worker/update-progress`: each owns one job and reports its
+    completed count going up (i), with a Bearer `worker` token."""
+
+    name = "jobelix-progress"
+    scope = "worker"
+
+    async def start_session(self, http, token):
+        return self._make_job(token)  # the bench process's ORM, between the timed phases
+
+    def _make_job(self, token: str) -> str:
+        from accounts.models import ApiToken, hash_token
+        from submissions.models import SubmissionJob
+
+        owner = ApiToken.objects.get(token_hash=hash_token(token)).user
+        return str(SubmissionJob.objects.create(owner=owner, total=10**6, applier="bench").pk)
+
+    async def heartbeat(self, http, token, session_id, i):
+        return await http.post(f"{self.server.http}/api/worker/update-progress",
+                               json={"job_id": session_id, "status": "in_progress", "completed": i,
+                                     "current_target": f"Directory {i}"},
+                               headers={"Authorization": f"Bearer {token}"})
+
+    def final_stats(self, session_ids):
+        from submissions.models import SubmissionJob
+
+        return {str(job.pk): {"completed": job.completed} for job in SubmissionJob.objects.filter(pk__in=session_ids)}
 
 
 class PeerTarget(Target):

@@ -204,8 +204,8 @@ def raise_nofile(wanted: int) -> int:
 
 # --- users and tokens (ORM in this process) -------------------------------------------------
 
-def make_users(label: str, count: int, staff: bool = False) -> list[tuple[int, str]]:
-    """`count` users with a `bot` token each; returns [(user_id, raw_token)].
+def make_users(label: str, count: int, staff: bool = False, scope: str = "bot") -> list[tuple[int, str]]:
+    """`count` users with a token each (`bot` scope unless told); returns [(user_id, raw_token)].
 
     bulk_create with unusable passwords: hashing 1,000 passwords would take minutes.
     """
@@ -224,7 +224,7 @@ def make_users(label: str, count: int, staff: bool = False) -> list[tuple[int, s
     result, tokens = [], []
     for name in names:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        tokens.append(ApiToken(user_id=ids[name], name="bench", scope=ApiToken.Scope.BOT,
+        tokens.append(ApiToken(user_id=ids[name], name="bench", scope=scope,
                                prefix=raw[:12], token_hash=hash_token(raw)))
         result.append((ids[name], raw))
     ApiToken.objects.bulk_create(tokens, batch_size=500)

@@ -43,17 +43,21 @@ def backends() -> int:
 async def ingest(target, bots: int, seconds: float) -> dict:
     from _bots import http_client
 
-    users = make_users(f"ingest-{target.name}", bots)
+    processes = len(target.server.procs) if hasattr(target.server, "procs") else 1
+    users = make_users(f"ingest-{target.name}-{processes}", bots, scope=target.scope)
     close_db()
     ok, errors, latencies = 0, {}, []
     acknowledged: dict[str, int] = {}
     async with http_client(bots + 4) as http:
         sessions = await asyncio.gather(*(target.start_session(http, token) for _, token in users))
+        # Warm-up, not timed: each bot's first request (connections and threads open on first use).
+        warm = await asyncio.gather(*(target.heartbeat(http, token, sid, 1) for (_, token), sid in zip(users, sessions)))
+        acknowledged.update({sid: 1 for sid, answer in zip(sessions, warm) if answer.status_code == 200})
         end = time.monotonic() + seconds
 
         async def bot(token, session_id):
             nonlocal ok
-            i = 0
+            i = 1
             while time.monotonic() < end:
                 i += 1
                 t0 = time.perf_counter()
@@ -82,8 +86,9 @@ async def ingest(target, bots: int, seconds: float) -> dict:
         elapsed = time.monotonic() - started
         await watcher
     stored = target.final_stats(list(sessions))
-    mismatched = [sid for sid in sessions
-                  if stored.get(sid) != heartbeat_body(sid, acknowledged.get(sid, 0))["stats"]]
+    expected = (lambda sid: {"completed": acknowledged.get(sid, 0)}) if target.scope == "worker" else (
+        lambda sid: heartbeat_body(sid, acknowledged.get(sid, 0))["stats"])
+    mismatched = [sid for sid in sessions if stored.get(sid) != expected(sid)]
     close_db()
     return {"ok": ok, "errors": errors, "elapsed": elapsed, "rate": ok / elapsed, "latencies": latencies,
             "mismatched": mismatched, "sessions": len(sessions), "backends": peak["backends"]}
@@ -119,16 +124,16 @@ async def main(args):
     rates = {}
     runs = []
     for name in args.targets.split(","):
-        if name == "jobelix":
+        if name in ("jobelix", "progress"):
             runs += [(name, n) for n in (int(x) for x in args.processes.split(","))]
         elif name == "peer":
             runs.append((name, 1))
     for name, processes in runs:
-        from _bots import JobelixTarget, PeerTarget
+        from _bots import JobelixTarget, PeerTarget, ProgressTarget
 
-        if name == "jobelix":
+        if name in ("jobelix", "progress"):
             server = start_daphne("daphne-ingest", processes=processes)
-            target = JobelixTarget(server)
+            target = JobelixTarget(server) if name == "jobelix" else ProgressTarget(server)
         else:
             server = start_peer("peer-ingest")
             target = PeerTarget(server)
@@ -148,10 +153,11 @@ async def main(args):
         figure(f"{label} PostgreSQL backends (peak, all clients of the database)", str(result["backends"]))
     peer = rates.get(("peer", 1))
     for (name, processes), rate in rates.items():
-        if name == "jobelix" and peer:
-            figure(f"ingest ratio jobelix x{processes} / peer x1 (heartbeats/s)", f"{rate / peer:.2f}x")
-    if ("jobelix", 1) in rates and ("jobelix", 2) in rates:
-        figure("ingest ratio jobelix x2 / x1", f"{rates[('jobelix', 2)] / rates[('jobelix', 1)]:.2f}x")
+        if name != "peer" and peer:
+            figure(f"ingest ratio {name} x{processes} / peer x1 (requests/s)", f"{rate / peer:.2f}x")
+    for name in ("jobelix", "progress"):
+        if (name, 1) in rates and (name, 2) in rates:
+            figure(f"ingest ratio {name} x2 / x1", f"{rates[(name, 2)] / rates[(name, 1)]:.2f}x")
     return 0
 
 
@@ -159,7 +165,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--bots", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--targets", default="jobelix,peer")
+    parser.add_argument("--targets", default="jobelix,progress,peer",
+                        help="jobelix (bot heartbeats), progress (worker updates), peer")
     parser.add_argument("--processes", default="1,2", help="web process counts to run Jobelix with")
     setup_django()
     raise SystemExit(run(main(parser.parse_args())))
