@@ -140,8 +140,17 @@ class HttpClient:
         request = (head + "\r\n").encode() + body
         async with self.gate:
             pool = self.idle.setdefault(key, [])
+            reused = bool(pool)
             reader, writer = pool.pop() if pool else await asyncio.open_connection(*key)
             try:
+                writer.write(request)
+                response, keep = await asyncio.wait_for(_read_response(reader), self.timeout)
+            except ConnectionError:
+                writer.close()
+                if not reused:
+                    raise
+                # A kept-alive connection the server closed while idle (uvicorn: after 5 s): once more.
+                reader, writer = await asyncio.open_connection(*key)
                 writer.write(request)
                 response, keep = await asyncio.wait_for(_read_response(reader), self.timeout)
             except BaseException:
@@ -159,7 +168,10 @@ def _json_bytes(data) -> bytes:
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[Response, bool]:
-    status_line = await reader.readline()
+    try:
+        status_line = await reader.readline()
+    except OSError as exc:
+        raise ConnectionError(str(exc)) from exc
     if not status_line:
         raise ConnectionError("the server closed the connection")
     status = int(status_line.split(b" ", 2)[1])

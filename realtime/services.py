@@ -1,7 +1,7 @@
 """publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,10 +77,12 @@ INSERT_SQL = """
 """
 
 
-async def apublish(conn: Any, user_id: int | None, channel: str, type: str, data: dict[str, Any]) -> Callable[[], None]:
+async def apublish(conn: Any, user_id: int | None, channel: str, type: str,
+                   data: dict[str, Any]) -> Callable[[], Awaitable[None]]:
     """publish() for the async fast paths, in their open transaction on `conn` (realtime.db):
-    the stream lock and the insert in one statement. Returns what to call once the
-    transaction has committed (hand the event to the outbox)."""
+    the stream lock and the insert in one statement. Returns what to await once the
+    transaction has committed: it reads the new id (in pipeline mode the insert, the
+    COMMIT and this read share one round trip) and hands the event to the outbox."""
     from psycopg.types.json import Jsonb
 
     if channel not in CHANNELS:
@@ -92,9 +94,13 @@ async def apublish(conn: Any, user_id: int | None, channel: str, type: str, data
     cursor = await conn.execute(INSERT_SQL, {
         "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,
         "type": type, "data": Jsonb(payload), "created_at": now})
-    (event_id,) = await cursor.fetchone()
-    frame = encode(envelope(event_id, type, channel, payload, now))
-    return lambda: outbox.send(stream_of(user_id), event_id, user_id, channel, frame)
+
+    async def committed() -> None:
+        (event_id,) = await cursor.fetchone()
+        frame = encode(envelope(event_id, type, channel, payload, now))
+        outbox.send(stream_of(user_id), event_id, user_id, channel, frame)
+
+    return committed
 
 
 def encode(envelope: dict[str, Any]) -> str:

@@ -54,22 +54,24 @@ async def heartbeat(request: Request) -> dict[str, Any]:
     data = serializer.validated_data
     stats = serializers.stats_of(data["stats"])
     try:
-        async with db.pool().connection() as conn, conn.transaction():
-            cursor = await conn.execute(UPDATE_SQL, {
-                "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
-                "details": Jsonb(data["details"]) if data["details"] is not None else None,
-                **stats, "now": timezone.now(), "id": data["session_id"], "user_id": token.user_id,
-                "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
-            row = await cursor.fetchone()
-            if row is None:
-                raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
-            session = BotSession.from_db("default", _ATTNAMES, row)
-            sent = await apublish(conn, token.user_id, "bot", events.SESSION_UPDATED,
-                                  events.session_updated(session))
+        # Pipeline mode: BEGIN goes with the UPDATE, the event's INSERT with the COMMIT.
+        async with db.pool().connection() as conn, conn.pipeline():
+            async with conn.transaction():
+                cursor = await conn.execute(UPDATE_SQL, {
+                    "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
+                    "details": Jsonb(data["details"]) if data["details"] is not None else None,
+                    **stats, "now": timezone.now(), "id": data["session_id"], "user_id": token.user_id,
+                    "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
+                row = await cursor.fetchone()
+                if row is None:
+                    raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
+                session = BotSession.from_db("default", _ATTNAMES, row)
+                committed = await apublish(conn, token.user_id, "bot", events.SESSION_UPDATED,
+                                           events.session_updated(session))
+            await committed()  # after COMMIT: hand the event to the outbox
     except Fallback:
         raise
     except Exception:  # nothing committed (the database restarting…): Django answers, 503 or not
         logger.warning("heartbeat fast path failed; the normal view answers", exc_info=True)
         raise Fallback from None
-    sent()
     return {"success": True, "session_id": str(session.id), "status": session.status}
