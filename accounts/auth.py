@@ -5,6 +5,7 @@ A verified token is remembered for API_TOKEN_CACHE_SECONDS (a bot sends a heartb
 every few seconds; asking PostgreSQL each time was one of its statements), so a
 revoked token or a deactivated user stops working within that many seconds.
 """
+import asyncio
 import json
 import time
 
@@ -18,15 +19,19 @@ from accounts.models import ApiToken, hash_token
 from accounts.services import authenticate_token
 
 CACHE_MAX_ENTRIES = 10_000
-_verified: dict[str, tuple[float, ApiToken]] = {}
+# hash -> (trusted until, checked at, token)
+_verified: dict[str, tuple[float, float, ApiToken]] = {}
+_refreshing: set[str] = set()
 
 
-def _cached(raw: str) -> tuple[str, ApiToken | None]:
+def _cached(raw: str) -> tuple[str, ApiToken | None, bool]:
+    """(key, the token if still trusted, whether it is due for a check in the background)."""
     key = hash_token(raw) if isinstance(raw, str) else ""
     hit = _verified.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return key, hit[1]
-    return key, None
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return key, hit[2], now - hit[1] > settings.API_TOKEN_CACHE_SECONDS / 2
+    return key, None, False
 
 
 def _remember(key: str, token: ApiToken | None) -> ApiToken | None:
@@ -35,20 +40,37 @@ def _remember(key: str, token: ApiToken | None) -> ApiToken | None:
         return None
     if len(_verified) >= CACHE_MAX_ENTRIES:
         _verified.clear()
-    _verified[key] = (time.monotonic() + settings.API_TOKEN_CACHE_SECONDS, token)
+    now = time.monotonic()
+    _verified[key] = (now + settings.API_TOKEN_CACHE_SECONDS, now, token)
     return token
 
 
 def verified_token(raw: str) -> ApiToken | None:
-    """accounts.services.authenticate_token, remembered for a few seconds."""
-    key, token = _cached(raw)
+    """accounts.services.authenticate_token, trusted for API_TOKEN_CACHE_SECONDS."""
+    key, token, _ = _cached(raw)
     return token if token is not None else _remember(key, authenticate_token(raw))
 
 
 async def averified_token(raw: str) -> ApiToken | None:
-    """The same from async code: only a cache miss goes to the database (on Django's sync thread)."""
-    key, token = _cached(raw)
-    return token if token is not None else _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+    """The same from async code. A token in use is checked again in the background once half
+    its trust has passed, so a bot that sends faster than the window never waits for the
+    database, and a revoked token still fails within API_TOKEN_CACHE_SECONDS."""
+    key, token, due = _cached(raw)
+    if token is None:
+        return _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+    if due and key not in _refreshing:
+        _refreshing.add(key)
+        asyncio.ensure_future(_refresh(key, raw))
+    return token
+
+
+async def _refresh(key: str, raw: str) -> None:
+    try:
+        _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+    except Exception:  # the database is away: the entry expires on its own
+        pass
+    finally:
+        _refreshing.discard(key)
 
 
 def _authenticate_on_thread(raw: str) -> ApiToken | None:
