@@ -1,0 +1,44 @@
+"""POST /api/worker/update-progress on the server's loop: the workers' hot path.
+
+The ordinary valid update (realtime.fasthttp: host, JSON body, a cached `worker`
+token from the Bearer header) skips DRF and Django's request cycle. The progress
+rules stay in one place (progress_rules + services.apply_progress_update, which
+lock the job and submission rows and publish through the outbox), run on a small
+pool of threads of their own, each keeping its PostgreSQL connection: the rules
+are Python decisions on the locked rows, so raw SQL would have meant a second
+copy of them. A refusal (an ApplicationError: nothing written) goes to the normal
+view (submissions.api.UpdateProgressView), which answers it as it always has.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from core.errors import ApplicationError
+from realtime.fasthttp import Fallback, Request, fast_path
+from submissions import api
+
+_threads = ThreadPoolExecutor(settings.SUBMISSIONS_PROGRESS_THREADS, thread_name_prefix="progress")
+
+
+def _apply(body: dict[str, Any], token: Any) -> dict[str, Any] | None:
+    close_old_connections()  # these threads keep their connection: drop it if it broke or aged out
+    try:
+        return api.update_progress(body, token)
+    except ApplicationError:
+        return None
+
+
+@fast_path
+async def update_progress(request: Request) -> dict[str, Any]:
+    """A worker's progress report."""
+    body = request.json()
+    token = await request.token("worker", None)
+    answer = await sync_to_async(_apply, thread_sensitive=False, executor=_threads)(body, token)
+    if answer is None:
+        raise Fallback
+    return answer
