@@ -12,22 +12,35 @@ exact answer. What a fast path accepts is a subset of what the normal path accep
 - `Content-Type: application/json` (DRF's JSONParser; UTF-8), a body within
   DATA_UPLOAD_MAX_MEMORY_SIZE, strict JSON (no NaN) holding an object;
 - a token the normal path's authentication accepts (accounts.auth, the same
-  cache), with the endpoint's scope; the view's serializer or rules accept the body.
-There are no throttles on these endpoints. The answer carries the headers
-Django's middleware adds to API responses.
+  cache), of a scope the view names (its `token_scopes`, accounts.permissions);
+  the view's serializer or rules accept the body;
+- the view's throttles (core.throttles, the same Redis counters DRF keeps) allow it:
+  a spent budget goes to the view, which answers 429 with Retry-After. A request
+  counted here and then handed to Django after all is given back its counts first,
+  so DRF counts it once, as on the normal path.
+The answer carries the headers Django's middleware adds to API responses.
 """
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from redis.exceptions import RedisError
+from rest_framework.throttling import BaseThrottle
 from rest_framework.utils import json as drf_json
+from rest_framework.views import APIView
 
 from accounts.auth import averified_token, bearer_from_header
 from accounts.models import ApiToken
+from accounts.permissions import accepted_scopes
+
+logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -42,6 +55,7 @@ class Fallback(Exception):
 class Request:
     def __init__(self, scope: Scope, body: bytes) -> None:
         self.scope, self.body = scope, body
+        self.counted: list[BaseThrottle] = []  # throttle counts to give back if Django answers after all
         self.headers: dict[bytes, bytes] = {}
         for name, value in scope.get("headers", []):
             self.headers.setdefault(name.lower(), value)
@@ -90,9 +104,10 @@ class Request:
             raise Fallback
         return data
 
-    async def token(self, scope: str, body: dict[str, Any] | None) -> ApiToken:
+    async def token(self, view: type[APIView], body: dict[str, Any] | None) -> ApiToken:
         """The token as accounts.auth reads it (Bearer header first, else the body's `token`
-        when `body` is given): it must be valid and of this scope."""
+        when `body` is given): it must be valid and of a scope `view` accepts for POST
+        (accounts.permissions.TokenScopes' rule for a token)."""
         header = self.header(b"authorization")
         if header is not None:
             raw = bearer_from_header(header)
@@ -101,9 +116,63 @@ class Request:
         else:
             raise Fallback
         token = await averified_token(raw) if raw else None
-        if token is None or token.scope != scope:
+        if token is None or token.scope not in accepted_scopes(view, "POST"):
             raise Fallback
         return token
+
+    async def throttle(self, view: type[APIView], token: ApiToken) -> None:
+        """Count this request in `view`'s throttle budgets, or hand it to the view (429)."""
+        counted = await sync_to_async(take_throttles, thread_sensitive=False, executor=_cache_threads)(view, token)
+        if counted is None:
+            raise Fallback
+        self.counted = counted
+
+
+# The throttles' counters are in Redis through Django's (blocking) cache client: they are
+# read and written on these threads, never on the server's loop.
+_cache_threads = ThreadPoolExecutor(2, thread_name_prefix="fastpath-throttle")
+
+
+class _Caller:
+    """What core.throttles reads of a DRF request: its method, its token (request.auth), its user."""
+
+    method = "POST"
+
+    def __init__(self, token: ApiToken) -> None:
+        self.auth, self.user = token, token.user
+
+
+def take_throttles(view: type[APIView], token: ApiToken) -> list[BaseThrottle] | None:
+    """Count a POST with `token` in `view`'s throttles as DRF's check_throttles does (the same
+    classes, the same Redis counters): the throttles that counted it, or None when a budget is
+    spent (its counts given back: the view then refuses it with 429 and Retry-After)."""
+    caller, instance = _Caller(token), view()
+    counted, spent = [], False
+    for throttle_class in view.throttle_classes:
+        throttle = throttle_class()
+        if throttle.allow_request(caller, instance):
+            counted.append(throttle)
+        else:
+            spent = True
+    if spent:
+        give_back(counted)
+        return None
+    return counted
+
+
+def give_back(counted: list[BaseThrottle]) -> None:
+    """Undo the counts take_throttles made, for a request Django answers after all (and counts)."""
+    for throttle in counted:
+        key, now = getattr(throttle, "key", None), getattr(throttle, "now", None)
+        if key is None or now is None:
+            continue  # nothing was counted (no rate, no key)
+        try:
+            history = throttle.cache.get(key, [])
+            if now in history:
+                history.remove(now)
+                throttle.cache.set(key, history, throttle.duration)
+        except (RedisError, OSError):
+            pass  # the cache is away: the count expires with its window
 
 
 async def read_body(receive: Receive) -> tuple[bytes, list[dict[str, Any]], bool]:
@@ -176,9 +245,12 @@ def fast_path(handler: FastHandler) -> Callable[[Scope, Receive, Send, App], Awa
                 request.check_common()
                 data = await handler(request)
             except Fallback:
-                pass
+                if request.counted:
+                    await sync_to_async(give_back, thread_sensitive=False, executor=_cache_threads)(request.counted)
             else:
+                logger.debug("fast path answered %s", scope["path"])
                 return await answer(request, send, data)
+        logger.debug("fast path handed %s to Django", scope["path"])
         await django_app(scope, replaying(messages, receive), send)
 
     endpoint.__name__ = endpoint.__qualname__ = handler.__name__

@@ -18,6 +18,7 @@ from realtime.models import Event
 from realtime.selectors import replay
 from tests.conftest import Daphne, child_env
 from tests.realtime.conftest import publish_now
+from tests.session_auth import session_cookie, session_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -169,15 +170,20 @@ def test_user_id_may_be_the_username(daphne_server, ws_listen, user, other_user,
 
     mine = ws_listen(daphne_server, make_token(user), channels="jobs", user_id=user.username)
     assert mine.messages[0]["data"]["user_id"] == str(user.id)
-    watcher = ws_listen(daphne_server, make_token(staff_user), channels="jobs", user_id=user.username)
-    assert watcher.messages[0]["data"]["user_id"] == str(user.id)
-    event_id = publish_now(user, "jobs", "job.created", {"job_id": 3})
-    assert mine.wait_for("job.created")["id"] == event_id
-    assert watcher.wait_for("job.created")["id"] == event_id
+    # Staff powers (watching another user) need a staff session, never a token (accounts.permissions).
+    watcher = session_listener(daphne_server, staff_user, channels="jobs", user_id=user.username)
+    try:
+        assert watcher.messages[0]["data"]["user_id"] == str(user.id)
+        event_id = publish_now(user, "jobs", "job.created", {"job_id": 3})
+        assert mine.wait_for("job.created")["id"] == event_id
+        assert watcher.wait_for("job.created")["id"] == event_id
+    finally:
+        watcher.close()
 
-    for url, code in [(f"?token={make_token(user)}&user_id={other_user.username}", 4403),
-                      (f"?token={make_token(staff_user)}&user_id=nobody-by-that-name", 4404)]:
-        refused = WsListener(daphne_server.ws_url + url)
+    for url, code, cookie in [(f"?token={make_token(user)}&user_id={other_user.username}", 4403, None),
+                              (f"?token={make_token(staff_user)}&user_id={user.username}", 4403, None),
+                              ("?user_id=nobody-by-that-name", 4404, session_cookie(staff_user))]:
+        refused = WsListener(daphne_server.ws_url + url, headers={"Cookie": cookie} if cookie else None)
         refused._thread.join(10)
         assert refused.close_code == code
     page = requests.get(f"{daphne_server.url}/api/v1/events", params={"user_id": other_user.username},
