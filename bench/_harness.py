@@ -168,9 +168,20 @@ class WebServers(Server):
             super().stop()
 
 
+# The bench's bots send as fast as the server answers, far above a real bot's pace: the
+# throttles still run on every request (the same checks, the same Redis counters), with
+# budgets no bench reaches; and every heartbeat is published (no coalescing), so both
+# servers do the same work per heartbeat (docs/performance.md).
+BENCH_SERVER_ENV = {
+    "THROTTLE_WRITE_RATE": "1000000/min", "THROTTLE_USER_WRITE_RATE": "1000000/min",
+    "THROTTLE_HEARTBEAT_RATE": "1000000/min", "THROTTLE_PROGRESS_RATE": "1000000/min",
+    "BOT_HEARTBEAT_COALESCE_SECONDS": "0",
+}
+
+
 def start_daphne(name: str = "daphne", processes: int = 1, **env) -> Server:
-    """`processes` web processes on one port (the bench's default: 1)."""
-    return WebServers(name, processes, child_env(**env)).start()
+    """`processes` web processes on one port (the bench's default: 1), with BENCH_SERVER_ENV."""
+    return WebServers(name, processes, child_env(**{**BENCH_SERVER_ENV, **env})).start()
 
 
 def cpu_seconds(pid: int) -> float:
