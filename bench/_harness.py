@@ -300,8 +300,9 @@ class Client:
     """
 
     def __init__(self, url: str, protocol: str = "jobelix", auth: dict | None = None,
-                 on_event=None):
+                 on_event=None, headers: dict | None = None):
         self.url, self.protocol, self.auth = url, protocol, auth or {}
+        self.headers = headers or {}
         self.on_event = on_event
         self.ws = None
         self.task = None
@@ -315,7 +316,7 @@ class Client:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(self.url, open_timeout=timeout, max_size=2**22, ping_interval=None,
-                                close_timeout=2, compression=None)
+                                close_timeout=2, compression=None, additional_headers=self.headers)
         self.task = asyncio.ensure_future(self._read())
         await asyncio.wait_for(self.connected.wait(), timeout)
         return self
@@ -389,8 +390,21 @@ class Client:
                 pass
 
 
-def jobelix_ws_url(server: Server, token: str, channels: str = "bot", **query) -> str:
-    return f"{server.ws}/api/v1/ws?{urlencode({'token': token, 'channels': channels, **query})}"
+def jobelix_ws_url(server: Server, token: str | None, channels: str = "bot", **query) -> str:
+    """The socket URL; token None: the client authenticates with a session cookie instead."""
+    params = {"token": token} if token is not None else {}
+    return f"{server.ws}/api/v1/ws?{urlencode({**params, 'channels': channels, **query})}"
+
+
+def session_cookie(user_id: int) -> str:
+    """`sessionid=…` of a new logged-in session of that user: staff powers (`C:all` channels)
+    come only with a staff session, never with a token (accounts.permissions)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client as DjangoClient
+
+    client = DjangoClient()
+    client.force_login(get_user_model().objects.get(pk=user_id))
+    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 def socketio_ws_url(server: Server) -> str:

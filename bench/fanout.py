@@ -30,6 +30,7 @@ from _harness import (
     percentile,
     raise_nofile,
     run,
+    session_cookie,
     setup_django,
     start_daphne,
     start_peer,
@@ -55,6 +56,7 @@ async def fanout(target: str, args) -> dict:
 
     staff = make_users(f"fanout-staff-{target}", 10, staff=True)
     watched = make_users(f"fanout-user-{target}", 1)[0]
+    cookies = [session_cookie(user_id) for user_id, _ in staff] if target == "jobelix" else []
     close_db()
     server = start_daphne("daphne-fanout") if target == "jobelix" else start_peer("peer-fanout")
     peer = PeerTarget(server) if target == "peer" else None
@@ -73,7 +75,9 @@ async def fanout(target: str, args) -> dict:
         token = staff[i % len(staff)][1]
         if peer is not None:
             return peer.client(token, on_event)
-        return Client(jobelix_ws_url(server, token, "bot:all"), on_event=on_event)
+        # Staff powers come with a staff session only (the peer's staff room takes the token).
+        return Client(jobelix_ws_url(server, None, "bot:all"), on_event=on_event,
+                      headers={"Cookie": cookies[i % len(cookies)]})
 
     http = http_client(2)
     try:

@@ -209,3 +209,22 @@ def test_a_body_over_the_limit_gets_djangos_answer_and_writes_nothing(start_daph
     assert (through_daphne.status_code, through_daphne.content) == (400, in_process.content)
     assert answered_fast(server, HEARTBEAT) == 0 and handed_to_django(server, HEARTBEAT) == 1
     assert BotSession.objects.get(pk=session_id).jobs_found == 0
+
+
+def test_a_staff_members_worker_token_reaches_any_job_by_uuid_and_a_users_only_their_own(
+        start_daphne, user, other_user, staff_user, make_token):
+    server = fast_daphne(start_daphne)
+    job = make_job(other_user, n=1)
+    staff_worker, own_worker = make_token(staff_user, scope="worker"), make_token(user, scope="worker")
+    body = {"job_id": str(job.pk), "status": "in_progress", "completed": 1}
+
+    refused = post(server, PROGRESS, own_worker, body)
+    in_process = drf(own_worker).post(PROGRESS, body, format="json")
+    assert (refused.status_code, refused.json()) == (in_process.status_code, in_process.json()) == (
+        404, {"error": "No such submission job."})
+    assert answered_fast(server, PROGRESS) == 0
+
+    response = post(server, PROGRESS, staff_worker, body)
+    assert response.status_code == 200, response.text
+    assert answered_fast(server, PROGRESS) == 1
+    assert SubmissionJob.objects.get(pk=job.pk).completed == 1
