@@ -85,6 +85,7 @@ def main() -> None:
     counter = Counter()
     fast_logger = logging.getLogger("realtime.fasthttp")
     fast_logger.setLevel(logging.DEBUG)
+    fast_logger.propagate = False
     fast_logger.addHandler(counter)
     (_, token), = make_users("profile-fast", 1)
     started = Client(HTTP_HOST="127.0.0.1").post(
@@ -92,6 +93,7 @@ def main() -> None:
         content_type="application/json")
     session_id = started.json()["session_id"]
     samples, profiler = asyncio.run(run(token, session_id, rounds))
+    print("heartbeats done", flush=True)
     figure("fast-path heartbeat in process (ASGI app, no daphne)", ms_summary(samples))
     figure("answered by the fast path / handed to Django", f"{counter.fast} / {counter.django}")
 
@@ -112,7 +114,9 @@ def main() -> None:
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(25)
     stats.sort_stats("cumulative").print_stats(30)
-    print(out.getvalue())
+    print(out.getvalue(), flush=True)
 
 
 main()
+sys.stdout.flush()
+os._exit(0)  # the outbox's and the fast paths' executor threads would keep the process alive
