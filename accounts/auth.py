@@ -1,11 +1,85 @@
 """API authentication: Bearer tokens (hashed ApiToken), the bot protocol's body token,
-session auth with CSRF (scope checks: accounts.permissions; JSON error bodies: core.api)."""
-import json
+session auth with CSRF (scope checks: accounts.permissions; JSON error bodies: core.api).
 
+A verified token is remembered for API_TOKEN_CACHE_SECONDS (a bot sends a heartbeat
+every few seconds; asking PostgreSQL each time was one of its statements), so a
+revoked token or a deactivated user stops working within that many seconds.
+"""
+import asyncio
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
+from accounts.models import ApiToken, hash_token
 from accounts.services import authenticate_token
+
+CACHE_MAX_ENTRIES = 10_000
+# hash -> (trusted until, checked at, token)
+_verified: dict[str, tuple[float, float, ApiToken]] = {}
+_refreshing: set[str] = set()
+
+
+def _cached(raw: str) -> tuple[str, ApiToken | None, bool]:
+    """(key, the token if still trusted, whether it is due for a check in the background)."""
+    key = hash_token(raw) if isinstance(raw, str) else ""
+    hit = _verified.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return key, hit[2], now - hit[1] > settings.API_TOKEN_CACHE_SECONDS / 2
+    return key, None, False
+
+
+def _remember(key: str, token: ApiToken | None) -> ApiToken | None:
+    if token is None:
+        _verified.pop(key, None)
+        return None
+    if len(_verified) >= CACHE_MAX_ENTRIES:
+        _verified.clear()
+    now = time.monotonic()
+    _verified[key] = (now + settings.API_TOKEN_CACHE_SECONDS, now, token)
+    return token
+
+
+def verified_token(raw: str) -> ApiToken | None:
+    """accounts.services.authenticate_token, trusted for API_TOKEN_CACHE_SECONDS."""
+    key, token, _ = _cached(raw)
+    return token if token is not None else _remember(key, authenticate_token(raw))
+
+
+async def averified_token(raw: str) -> ApiToken | None:
+    """The same from async code. A token in use is checked again in the background once half
+    its trust has passed, so a bot that sends faster than the window never waits for the
+    database, and a revoked token still fails within API_TOKEN_CACHE_SECONDS."""
+    key, token, due = _cached(raw)
+    if token is None:
+        return _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+    if due and key not in _refreshing:
+        _refreshing.add(key)
+        asyncio.ensure_future(_refresh(key, raw))
+    return token
+
+
+async def _refresh(key: str, raw: str) -> None:
+    try:
+        _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+    except Exception:  # the database is away: the entry expires on its own
+        pass
+    finally:
+        _refreshing.discard(key)
+
+
+def _authenticate_on_thread(raw: str) -> ApiToken | None:
+    """What a request would do around its queries: drop a connection that broke or aged out."""
+    close_old_connections()
+    try:
+        return authenticate_token(raw)
+    finally:
+        close_old_connections()
 
 
 def bearer_from_header(value: str | None):
@@ -28,7 +102,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         raw = self.raw_token(request)
         if raw is None:
             return None  # not attempted: let session auth try
-        token = authenticate_token(raw)
+        token = verified_token(raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         return token.user, token

@@ -128,10 +128,66 @@ atexit.register(_stop_children)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def start_daphne(name: str = "daphne", **env) -> Server:
-    port = free_port()
-    cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
-    return Server(name, cmd, port, child_env(**env)).start()
+class WebServers(Server):
+    """N daphne processes as `make run` starts them (jobelix.launch): each on its own SO_REUSEPORT
+    socket on one port, passed with --fd; `-v 0`."""
+
+    def __init__(self, name: str, processes: int, env: dict):
+        from jobelix.launch import web_processes
+
+        port = free_port()
+        self.specs = web_processes("127.0.0.1", port, processes, verbosity=0)
+        super().__init__(name, [], port, env)
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, timeout: float = 60) -> Server:
+        from jobelix.embedded import wait_for_port
+
+        log = open(self.log_path, "ab")
+        for cmd, sock in self.specs:
+            self.procs.append(subprocess.Popen(cmd, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, start_new_session=True,
+                                               pass_fds=(sock.fileno(),)))
+            sock.close()
+        self.proc = self.procs[0]
+        _children.append(self)
+        for proc in self.procs:
+            wait_for_port(self.port, timeout=timeout, proc=proc)
+        time.sleep(0.5 * len(self.procs))  # every process has its loop running
+        return self
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(p.pid) for p in self.procs)
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(p.pid) for p in self.procs)
+
+    def stop(self):
+        for proc in self.procs:
+            self.proc = proc
+            super().stop()
+
+
+# The bench's bots send as fast as the server answers, far above a real bot's pace: the
+# throttles still run on every request (the same checks, the same Redis counters), with
+# budgets no bench reaches; and every heartbeat is published (no coalescing), so both
+# servers do the same work per heartbeat (docs/performance.md).
+BENCH_SERVER_ENV = {
+    "THROTTLE_WRITE_RATE": "1000000/min", "THROTTLE_USER_WRITE_RATE": "1000000/min",
+    "THROTTLE_HEARTBEAT_RATE": "1000000/min", "THROTTLE_PROGRESS_RATE": "1000000/min",
+    "BOT_HEARTBEAT_COALESCE_SECONDS": "0",
+}
+
+
+def start_daphne(name: str = "daphne", processes: int = 1, **env) -> Server:
+    """`processes` web processes on one port (the bench's default: 1), with BENCH_SERVER_ENV."""
+    return WebServers(name, processes, child_env(**{**BENCH_SERVER_ENV, **env})).start()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_peer(name: str = "peer-socketio", **env) -> Server:
@@ -159,8 +215,8 @@ def raise_nofile(wanted: int) -> int:
 
 # --- users and tokens (ORM in this process) -------------------------------------------------
 
-def make_users(label: str, count: int, staff: bool = False) -> list[tuple[int, str]]:
-    """`count` users with a `bot` token each; returns [(user_id, raw_token)].
+def make_users(label: str, count: int, staff: bool = False, scope: str = "bot") -> list[tuple[int, str]]:
+    """`count` users with a token each (`bot` scope unless told); returns [(user_id, raw_token)].
 
     bulk_create with unusable passwords: hashing 1,000 passwords would take minutes.
     """
@@ -179,7 +235,7 @@ def make_users(label: str, count: int, staff: bool = False) -> list[tuple[int, s
     result, tokens = [], []
     for name in names:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        tokens.append(ApiToken(user_id=ids[name], name="bench", scope=ApiToken.Scope.BOT,
+        tokens.append(ApiToken(user_id=ids[name], name="bench", scope=scope,
                                prefix=raw[:12], token_hash=hash_token(raw)))
         result.append((ids[name], raw))
     ApiToken.objects.bulk_create(tokens, batch_size=500)
@@ -244,8 +300,9 @@ class Client:
     """
 
     def __init__(self, url: str, protocol: str = "jobelix", auth: dict | None = None,
-                 on_event=None):
+                 on_event=None, headers: dict | None = None):
         self.url, self.protocol, self.auth = url, protocol, auth or {}
+        self.headers = headers or {}
         self.on_event = on_event
         self.ws = None
         self.task = None
@@ -259,7 +316,7 @@ class Client:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(self.url, open_timeout=timeout, max_size=2**22, ping_interval=None,
-                                close_timeout=2, compression=None)
+                                close_timeout=2, compression=None, additional_headers=self.headers)
         self.task = asyncio.ensure_future(self._read())
         await asyncio.wait_for(self.connected.wait(), timeout)
         return self
@@ -333,8 +390,21 @@ class Client:
                 pass
 
 
-def jobelix_ws_url(server: Server, token: str, channels: str = "bot", **query) -> str:
-    return f"{server.ws}/api/v1/ws?{urlencode({'token': token, 'channels': channels, **query})}"
+def jobelix_ws_url(server: Server, token: str | None, channels: str = "bot", **query) -> str:
+    """The socket URL; token None: the client authenticates with a session cookie instead."""
+    params = {"token": token} if token is not None else {}
+    return f"{server.ws}/api/v1/ws?{urlencode({**params, 'channels': channels, **query})}"
+
+
+def session_cookie(user_id: int) -> str:
+    """`sessionid=…` of a new logged-in session of that user: staff powers (`C:all` channels)
+    come only with a staff session, never with a token (accounts.permissions)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client as DjangoClient
+
+    client = DjangoClient()
+    client.force_login(get_user_model().objects.get(pk=user_id))
+    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 def socketio_ws_url(server: Server) -> str:

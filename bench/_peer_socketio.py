@@ -3,11 +3,15 @@
     python bench/_peer_socketio.py --port 8123      (env: DATABASE_URL, REDIS_URL, REDIS_PREFIX)
 
 Per heartbeat it does what Jobelix's does: authenticate the bot token (same
-`accounts_apitoken` table and sha256 hash), lock the session row, check the
-counters only go up, update it, take the event-order advisory lock, insert the
-event into a log table, commit, then broadcast the event through Redis to the
-user's room and the staff room. Dashboards connect with Socket.IO and
-`auth={"token": ...}` and join the room `user.<id>.bot`.
+`accounts_apitoken` table and sha256 hash; remembered for 2 s, as Jobelix's
+API_TOKEN_CACHE_SECONDS does), lock the session row, check the counters only go
+up, update it, take the event stream's advisory lock (the user's stream, as
+Jobelix: no lock shared by all streams), insert the event into a log table,
+commit, then broadcast the event through Redis to the user's room and the staff
+room. Dashboards connect with Socket.IO and `auth={"token": ...}` and join the
+room `user.<id>.bot` (staff tokens: also `staff.bot`). `POST /publish`
+(`{"token", "user_id", "n"}`, a staff token) stores and broadcasts one event for
+a user, as `realtime.publish` does, for the fan-out case (bench/fanout.py).
 
 Differences that are the peer's nature, not shortcuts: it is fully async
 (psycopg AsyncConnection, a small pool of PG connections) where Django runs the
@@ -22,6 +26,7 @@ import datetime
 import hashlib
 import json
 import os
+import time
 import uuid
 
 import psycopg
@@ -29,7 +34,8 @@ import socketio
 import uvicorn
 from psycopg.types.json import Jsonb
 
-EVENT_ORDER_LOCK = 0x4A6F62656C6978
+STREAM_LOCK = 0x4A42
+TOKEN_CACHE_SECONDS = 2.0
 STATS = ("jobs_found", "jobs_applied", "jobs_failed", "credits_used")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS peer_bot_session (
@@ -91,27 +97,42 @@ def build_app(database_url: str, redis_url: str, prefix: str, pool_size: int):
     sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager, cors_allowed_origins=[],
                                logger=False, engineio_logger=False)
 
-    async def user_for_token(cur, raw) -> int | None:
+    verified: dict[str, tuple[float, int, bool]] = {}
+
+    async def token_owner(cur, raw) -> tuple[int, bool] | None:
         if not isinstance(raw, str) or not raw:
             return None
+        key = hash_token(raw)
+        hit = verified.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1], hit[2]
         await cur.execute(
-            "SELECT t.user_id FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id "
-            "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active", [hash_token(raw)])
+            "SELECT t.user_id, u.is_staff FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id "
+            "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active", [key])
         row = await cur.fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        verified[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, row[0], row[1])
+        return row[0], row[1]
+
+    async def user_for_token(cur, raw) -> int | None:
+        owner = await token_owner(cur, raw)
+        return owner[0] if owner else None
 
     @sio.event
     async def connect(sid, environ, auth):
         conn = await pool.acquire()
         try:
             async with conn.cursor() as cur:
-                user_id = await user_for_token(cur, (auth or {}).get("token"))
+                owner = await token_owner(cur, (auth or {}).get("token"))
             await conn.commit()
         finally:
             await pool.release(conn)
-        if user_id is None:
+        if owner is None:
             return False
-        await sio.enter_room(sid, f"user.{user_id}.bot")
+        await sio.enter_room(sid, f"user.{owner[0]}.bot")
+        if owner[1]:
+            await sio.enter_room(sid, "staff.bot")
         return True
 
     def session_json(row) -> dict:
@@ -126,7 +147,7 @@ def build_app(database_url: str, redis_url: str, prefix: str, pool_size: int):
                "jobs_failed, credits_used, started_at, last_heartbeat_at, updated_at")
 
     async def publish(cur, user_id, data) -> dict:
-        await cur.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+        await cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STREAM_LOCK, user_id])
         await cur.execute(
             "INSERT INTO peer_event (user_id, channel, type, data) VALUES (%s, 'bot', 'bot.session_updated', %s) "
             "RETURNING id, created_at", [user_id, Jsonb(data)])
@@ -192,11 +213,25 @@ def build_app(database_url: str, redis_url: str, prefix: str, pool_size: int):
         await broadcast(user_id, event)
         return {"success": True, "session_id": session["id"], "status": session["status"]}
 
+    async def publish_for(body):
+        """The fan-out case: one event for a user, stored then broadcast (like realtime.publish)."""
+        conn = await pool.acquire()
+        try:
+            async with conn.transaction(), conn.cursor() as cur:
+                owner = await token_owner(cur, body.get("token"))
+                if owner is None or not owner[1]:
+                    raise HttpError(403, "Staff only.")
+                event = await publish(cur, int(body["user_id"]), {"session_id": "fanout", "jobs_found": body["n"]})
+        finally:
+            await pool.release(conn)
+        await broadcast(int(body["user_id"]), event)
+        return {"id": event["id"]}
+
     async def broadcast(user_id, event):
         await sio.emit("bot.session_updated", event, room=f"user.{user_id}.bot")
         await sio.emit("bot.session_updated", event, room="staff.bot")
 
-    routes = {"/bot/start": start, "/bot/heartbeat": heartbeat}
+    routes = {"/bot/start": start, "/bot/heartbeat": heartbeat, "/publish": publish_for}
 
     async def http_app(scope, receive, send):
         if scope["type"] == "lifespan":

@@ -6,7 +6,10 @@ Each client authenticates with a token and subscribes to `bot` at connect (two
 Redis groups each), then stays idle (answering pings). Memory per connection is
 the daphne process's RSS (/proc/<pid>/status VmRSS) after the connections minus
 before them, divided by their number; the baseline is taken after one warm-up
-connection so module loading is not counted.
+connection so module loading is not counted. Idle cost: the server's CPU time
+(/proc/<pid>/stat) over `--idle` seconds with every socket open and no event, which
+covers at least one ping interval (pings, group re-joins, presence, the catch-up
+query), and the database transactions it ran meanwhile (pg_stat_database).
 """
 from __future__ import annotations
 
@@ -29,6 +32,19 @@ from _harness import (
     setup_django,
     start_daphne,
 )
+
+
+def transactions() -> int:
+    """Transactions committed in this database so far (statistics lag by up to half a second)."""
+    from django.db import connection
+
+    time.sleep(0.6)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        value = cursor.fetchone()[0]
+    connection.close()
+    return value
 
 
 async def main(args):
@@ -60,6 +76,14 @@ async def main(args):
         if clients:
             figure("server memory per idle connection", f"{(after - before) / len(clients):.1f} KiB")
         figure(f"connections still open after {args.settle:.0f} s idle", f"{alive} of {len(clients)}")
+        commits_before, cpu_before, t_idle = await asyncio.to_thread(transactions), server.cpu_seconds(), time.monotonic()
+        await asyncio.sleep(args.idle)
+        cpu = server.cpu_seconds() - cpu_before
+        commits = await asyncio.to_thread(transactions) - commits_before - 1
+        idle_for = time.monotonic() - t_idle
+        figure(f"server CPU while {len(clients)} sockets idle {idle_for:.0f} s",
+               f"{cpu:.2f} s = {100 * cpu / idle_for:.1f}% of one core")
+        figure(f"database transactions during those {idle_for:.0f} s (all clients of the database)", str(commits))
         t1 = time.perf_counter()
         await close_clients(clients)
         figure("closing them all", f"{time.perf_counter() - t1:.1f} s")
@@ -76,6 +100,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--settle", type=float, default=10)
+    parser.add_argument("--idle", type=float, default=35, help="idle window for CPU (covers a 30 s ping interval)")
     parser.add_argument("--seconds", type=float, default=300, help="budget for connecting")
     setup_django()
     raise SystemExit(run(main(parser.parse_args())))

@@ -1,12 +1,15 @@
 """Heartbeats per second with 32 concurrent bots for 10 s; errors; final stats in the database.
 
-    make bench ARGS="bench/ingest.py"      (options: --bots 32 --seconds 10 --targets jobelix,peer)
+    make bench ARGS="bench/ingest.py"      (options: --bots 32 --seconds 10 --targets jobelix,peer --processes 1,2)
 
 Each bot (its own user and token) starts a session, then sends heartbeats back
 to back (closed loop: the next as soon as the previous is answered) with
 counters that only go up. After the run, the session rows in PostgreSQL must
 hold exactly the stats of each bot's last acknowledged heartbeat. The same load
-runs against the python-socketio peer for the ratio.
+runs against the python-socketio peer for the ratio (one process), and Jobelix
+runs once per `--processes` count (web processes on one SO_REUSEPORT port, as
+`make run` starts them). PostgreSQL backends are counted during the run: they
+must stay within the pools (per web process: REALTIME_DB_POOL_SIZE + Django's one).
 """
 from __future__ import annotations
 
@@ -28,20 +31,33 @@ from _harness import (
 )
 
 
+def backends() -> int:
+    """PostgreSQL backends connected to this database right now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 async def ingest(target, bots: int, seconds: float) -> dict:
     from _bots import http_client
 
-    users = make_users(f"ingest-{target.name}", bots)
+    processes = len(target.server.procs) if hasattr(target.server, "procs") else 1
+    users = make_users(f"ingest-{target.name}-{processes}", bots, scope=target.scope)
     close_db()
     ok, errors, latencies = 0, {}, []
     acknowledged: dict[str, int] = {}
     async with http_client(bots + 4) as http:
         sessions = await asyncio.gather(*(target.start_session(http, token) for _, token in users))
+        # Warm-up, not timed: each bot's first request (connections and threads open on first use).
+        warm = await asyncio.gather(*(target.heartbeat(http, token, sid, 1) for (_, token), sid in zip(users, sessions)))
+        acknowledged.update({sid: 1 for sid, answer in zip(sessions, warm) if answer.status_code == 200})
         end = time.monotonic() + seconds
 
         async def bot(token, session_id):
             nonlocal ok
-            i = 0
+            i = 1
             while time.monotonic() < end:
                 i += 1
                 t0 = time.perf_counter()
@@ -57,15 +73,25 @@ async def ingest(target, bots: int, seconds: float) -> dict:
                 else:
                     errors[status] = errors.get(status, 0) + 1
 
+        peak = {"backends": 0}
+
+        async def watch_backends():
+            while time.monotonic() < end:
+                peak["backends"] = max(peak["backends"], await asyncio.to_thread(backends))
+                await asyncio.sleep(0.5)
+
         started = time.monotonic()
+        watcher = asyncio.ensure_future(watch_backends())
         await asyncio.gather(*(bot(token, sid) for (_, token), sid in zip(users, sessions)))
         elapsed = time.monotonic() - started
+        await watcher
     stored = target.final_stats(list(sessions))
-    mismatched = [sid for sid in sessions
-                  if stored.get(sid) != heartbeat_body(sid, acknowledged.get(sid, 0))["stats"]]
+    expected = (lambda sid: {"completed": acknowledged.get(sid, 0)}) if target.scope == "worker" else (
+        lambda sid: heartbeat_body(sid, acknowledged.get(sid, 0))["stats"])
+    mismatched = [sid for sid in sessions if stored.get(sid) != expected(sid)]
     close_db()
     return {"ok": ok, "errors": errors, "elapsed": elapsed, "rate": ok / elapsed, "latencies": latencies,
-            "mismatched": mismatched, "sessions": len(sessions)}
+            "mismatched": mismatched, "sessions": len(sessions), "backends": peak["backends"]}
 
 
 def commit_floor(rounds: int = 300) -> list[float]:
@@ -96,32 +122,42 @@ async def main(args):
     figure("floor PostgreSQL INSERT+COMMIT, one at a time", f"{ms_summary(floor)}  "
            f"(= at most {1 / median(floor):.0f} commits/s through one lock held to commit)")
     rates = {}
+    runs = []
     for name in args.targets.split(","):
-        from _bots import JobelixTarget, PeerTarget
-
-        if name == "jobelix":
-            server = start_daphne("daphne-ingest")
-            target = JobelixTarget(server)
+        if name in ("jobelix", "progress"):
+            runs += [(name, n) for n in (int(x) for x in args.processes.split(","))]
         elif name == "peer":
+            runs.append((name, 1))
+    for name, processes in runs:
+        from _bots import JobelixTarget, PeerTarget, ProgressTarget
+
+        if name in ("jobelix", "progress"):
+            server = start_daphne("daphne-ingest", processes=processes)
+            target = JobelixTarget(server) if name == "jobelix" else ProgressTarget(server)
+        else:
             server = start_peer("peer-ingest")
             target = PeerTarget(server)
-        else:
-            continue
         try:
             result = await ingest(target, args.bots, args.seconds)
         finally:
             server.stop()
-        rates[name] = result["rate"]
+        rates[(name, processes)] = result["rate"]
         ms = [s * 1000 for s in result["latencies"]]
-        label = f"ingest {target.name} {args.bots} bots"
+        label = f"ingest {target.name} x{processes} {args.bots} bots"
         figure(f"{label} heartbeats/s", f"{result['rate']:.0f} ({result['ok']} answered 200 in {result['elapsed']:.1f} s)")
         figure(f"{label} errors", str(sum(result["errors"].values())) + (f" {result['errors']}" if result["errors"] else ""))
         figure(f"{label} POST latency", f"p50 {percentile(ms, 50):.1f} ms  p95 {percentile(ms, 95):.1f} ms  "
                f"p99 {percentile(ms, 99):.1f} ms")
         figure(f"{label} sessions whose stored stats differ from the last acknowledged heartbeat",
                f"{len(result['mismatched'])} of {result['sessions']}")
-    if "jobelix" in rates and "peer" in rates:
-        figure("ingest ratio jobelix/peer (heartbeats/s)", f"{rates['jobelix'] / rates['peer']:.2f}x")
+        figure(f"{label} PostgreSQL backends (peak, all clients of the database)", str(result["backends"]))
+    peer = rates.get(("peer", 1))
+    for (name, processes), rate in rates.items():
+        if name != "peer" and peer:
+            figure(f"ingest ratio {name} x{processes} / peer x1 (requests/s)", f"{rate / peer:.2f}x")
+    for name in ("jobelix", "progress"):
+        if (name, 1) in rates and (name, 2) in rates:
+            figure(f"ingest ratio {name} x2 / x1", f"{rates[(name, 2)] / rates[(name, 1)]:.2f}x")
     return 0
 
 
@@ -129,6 +165,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--bots", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--targets", default="jobelix,peer")
+    parser.add_argument("--targets", default="jobelix,progress,peer",
+                        help="jobelix (bot heartbeats), progress (worker updates), peer")
+    parser.add_argument("--processes", default="1,2", help="web process counts to run Jobelix with")
     setup_django()
     raise SystemExit(run(main(parser.parse_args())))

@@ -173,8 +173,8 @@ async def main(args):
     medians: dict[tuple[str, int], float] = {}
     for target_name in args.targets.split(","):
         if target_name == "jobelix":
-            # Each heartbeat is timed to its event: no coalescing of repeats (docs/security.md).
-            server = start_daphne("daphne-latency", BOT_HEARTBEAT_COALESCE_SECONDS="0")
+            # Each heartbeat is timed to its event: no coalescing of repeats (_harness.BENCH_SERVER_ENV).
+            server = start_daphne("daphne-latency")
             target = JobelixTarget(server)
         elif target_name == "peer":
             server = start_peer("peer-latency")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,12 +53,54 @@ def manage(*args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, check=True)
 
 
+def web_concurrency() -> int:
+    """WEB_CONCURRENCY daphne processes; by default one per core (each runs one event loop)."""
+    return int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening socket of its own for one web process: SO_REUSEPORT lets the kernel spread
+    connections evenly over the processes (one shared socket split them 1:2), and the backlog
+    is ours (daphne's -b/-p listens with 50)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def daphne_command(fd: int | None = None, verbosity: int = 1, bind: tuple[str, int] | None = None) -> list[str]:
+    """daphne on an inherited socket (or `bind` host, port), with WebSocket protocol pings from the
+    realtime settings: a peer that does not answer one within REALTIME_PING_TIMEOUT is dropped."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobelix.settings")
+    from django.conf import settings
+
+    where = ["--fd", str(fd)] if fd is not None else ["-b", bind[0], "-p", str(bind[1])] if bind else []
+    return [PYTHON, "-m", "daphne", *where, "-v", str(verbosity),
+            "--ping-interval", str(settings.REALTIME_PING_INTERVAL),
+            "--ping-timeout", str(settings.REALTIME_PING_TIMEOUT), "jobelix.asgi:application"]
+
+
+def web_processes(host: str, port: int, count: int, verbosity: int = 1) -> list[tuple[list[str], socket.socket]]:
+    """`count` daphne commands, each with its own SO_REUSEPORT socket on host:port (IPv4)."""
+    result = []
+    for _ in range(count):
+        sock = listen_socket(host, port)
+        result.append((daphne_command(sock.fileno(), verbosity), sock))
+    return result
+
+
 def processes(port: int) -> dict[str, list[str]]:
-    """The Procfile of `make run`: one OS process each."""
+    """The Procfile of `make run`: one OS process each (web: WEB_CONCURRENCY of them)."""
     celery = [PYTHON, "-m", "celery", "-A", "jobelix"]
-    procs = {
-        "web": [PYTHON, "-m", "daphne", "-b", os.environ.get("HOST", "127.0.0.1"), "-p", str(port),
-                "jobelix.asgi:application"],
+    procs: dict[str, list[str]] = {}
+    for n, (cmd, sock) in enumerate(web_processes(os.environ.get("HOST", "127.0.0.1"), port, web_concurrency())):
+        name = "web" if n == 0 else f"web{n + 1}"
+        procs[name] = cmd
+        _inherited[name] = sock
+    procs |= {
         "worker": celery + ["worker", "-Q", "celery,analysis", "-n", "worker@%h", "--loglevel", "INFO",
                             "--pool", "threads", "--concurrency", "4"],
         # The browser queue (submission jobs, hosted bot runs): a worker that may start Chromium.
@@ -79,6 +122,9 @@ def processes(port: int) -> dict[str, list[str]]:
     return procs
 
 
+_inherited: dict[str, socket.socket] = {}  # name -> the listening socket its process inherits
+
+
 def supervise(procs: dict[str, list[str]]) -> int:
     """Run the processes, prefix their output, stop all when one dies or on Ctrl-C."""
     import threading
@@ -97,8 +143,9 @@ def supervise(procs: dict[str, list[str]]) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     for name, cmd in procs.items():
+        fds = (_inherited[name].fileno(),) if name in _inherited else ()
         child = subprocess.Popen(cmd, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=fds)
         children[name] = child
         threading.Thread(target=pump, args=(name, child.stdout), daemon=True).start()
     exit_code = 0

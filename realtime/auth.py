@@ -3,13 +3,11 @@ subprotocols ["bearer", <token>]) or else the browser's session cookie."""
 from urllib.parse import parse_qs
 
 from channels.auth import get_user
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.auth import bearer_from_header
-from accounts.services import authenticate_token
+from accounts.auth import averified_token, bearer_from_header
 
 
 def token_from_scope(scope):
@@ -32,7 +30,7 @@ class TokenOrSessionAuthMiddleware(BaseMiddleware):
         scope = dict(scope)
         raw, via = token_from_scope(scope)
         if raw is not None:
-            token = await database_sync_to_async(authenticate_token)(raw)
+            token = await averified_token(raw)
             scope["user"] = token.user if token else AnonymousUser()
             scope["auth_method"] = "token"
             scope["auth_via"] = via

@@ -1,14 +1,16 @@
 """The WebSocket endpoint /api/v1/ws (protocol: docs/realtime.md).
 
-One consumer per connection. It authenticates (4401 otherwise), joins the Redis
-groups of its channels, replays missed events from the log on `?last_event_id=`,
-then forwards live events, deduplicated by id. Bad input gets `system.error` and
-the connection stays; sustained abuse closes it with 4429.
+One consumer per connection. It authenticates (4401 otherwise), joins the groups
+of its channels through its process's hub (realtime.fanout), replays missed events
+from the log on `?last_event_id=`, then the hub writes it live events, deduplicated
+by id. Bad input gets `system.error` and the connection stays; sustained abuse
+closes it with 4429.
 
-Redis only carries messages: with every ping the consumer re-joins its groups and
-catches up from the event log (so a Redis restart or a failed send loses nothing on
-a connection that stays open), and a connection whose Redis link fails is closed
-with 4503 so the client reconnects and resumes.
+The consumer has no channel-layer channel of its own (the hub has one per process)
+and no timer (the hub pings and catches up for every socket). Liveness is the
+WebSocket protocol's ping/pong (daphne --ping-interval/--ping-timeout: a dead peer
+is dropped); answering `system.ping` is optional. A connection whose Redis link
+fails is closed with 4503 so the client reconnects and resumes.
 """
 import asyncio
 import json
@@ -19,6 +21,7 @@ from collections import deque
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -29,15 +32,17 @@ from accounts.permissions import realtime_viewer
 from core.errors import ApplicationError
 from realtime import channels as registry
 from realtime import events, presence
+from realtime.fanout import hub
 from realtime.models import envelope
 from realtime.selectors import last_event_id, replay, watched_user_id
+from realtime.services import encode
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_PING_TIMEOUT = 4408
+CLOSE_PING_TIMEOUT = 4408  # documented for clients; dead peers are dropped by daphne's protocol pings
 CLOSE_ABUSE = 4429
 CLOSE_UNAVAILABLE = 4503  # Redis failed under the connection: reconnect with backoff, resume
 ABUSE_WINDOW_SECONDS = 10.0
@@ -46,10 +51,12 @@ SENT_IDS_KEPT = 5000
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = None  # no layer channel per socket: the hub has one per process
+
     async def __call__(self, scope, receive, send):
         """Run the connection; if Redis fails under it, close 4503 (the client resumes) instead of
         leaving an open socket that no longer receives anything."""
-        self.ping_task = None
+        self.hub = hub()
         try:
             await super().__call__(scope, receive, send)
         except (RedisError, OSError) as exc:
@@ -61,10 +68,18 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 except Exception:
                     logger.exception("realtime: could not close %s", getattr(self, "connection_id", "?"))
         finally:
-            if self.ping_task:
-                self.ping_task.cancel()
+            self.closed = True
+            self.hub.remove(self)
             for name in list(getattr(self, "subscriptions", {})):
                 await presence.remove(name, self.connection_id)
+
+    async def dispatch(self, message):
+        """Channels awaits aclose_old_connections() (a thread hop) before every handler; nothing
+        here uses Django's connection outside database_sync_to_async, which does it itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.connection_id = "conn_" + secrets.token_hex(8)
@@ -72,8 +87,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.sent_ids: set[int] = set()
         self.sent_order: deque[int] = deque()
         self.closed = False
-        self.checkpoint = 0
-        self.last_pong = time.monotonic()
+        self.floor = 0
+        self.ready = False  # live events wait for the welcome and the replay
+        self.early: list[tuple[int, str]] = []
         self.window_start, self.window_count, self.window_warned = time.monotonic(), 0, False
         self.strikes: deque[float] = deque()
 
@@ -94,6 +110,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             except ApplicationError as exc:
                 return await self.refuse(CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_NOT_FOUND, subprotocol)
 
+        await self.hub.start()
         await self.accept(subprotocol)
         errors = []
         requested = [c.strip() for c in ",".join(query.get("channels", [])).split(",") if c.strip()]
@@ -102,9 +119,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.join(registry.validate(name, self.user))
             except registry.ChannelError as exc:
                 errors.append(exc)
-        # Groups are joined: anything newer than this reaches us live, or through refresh().
+        # Groups are joined: anything newer than this reaches us live, or through the hub's catch-up.
         # Read before the welcome, so whatever a client publishes after the welcome is ours.
-        self.checkpoint = await database_sync_to_async(last_event_id)()
+        self.floor = await database_sync_to_async(last_event_id)()
         await self.send_frame(
             events.SYSTEM_CONNECTED, events.connected(self.connection_id, self.watched_id, list(self.subscriptions))
         )
@@ -117,7 +134,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.replay_after(after)
             else:
                 await self.send_error("invalid_last_event_id", "last_event_id must be a non-negative integer.")
-        self.ping_task = asyncio.ensure_future(self.ping_loop())
+        self.ready = True
+        for event_id, frame in self.early:
+            await self.deliver(event_id, frame)
+        self.early = []
+        self.hub.add(self)
 
     async def refuse(self, code, subprotocol=None):
         """Accept then close, so the client sees our close code (a bare reject is an HTTP 403)."""
@@ -140,18 +161,21 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if name in self.subscriptions:
             return
         groups = registry.groups_for(name, self.watched_id)
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
         self.subscriptions[name] = groups
+        for group in groups:
+            await self.hub.join(self, group)
         await presence.add(name, self.connection_id)
 
     async def leave(self, name):
         groups = self.subscriptions.pop(name, [])
-        still_needed = {g for other in self.subscriptions.values() for g in other}
+        still_needed = self.groups_joined()
         for group in groups:
             if group not in still_needed:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                self.hub.leave(self, group)
         await presence.remove(name, self.connection_id)
+
+    def groups_joined(self) -> set[str]:
+        return {group for groups in self.subscriptions.values() for group in groups}
 
     async def replay_after(self, after: int):
         result = await database_sync_to_async(replay)(self.watched_id, list(self.subscriptions), after)
@@ -159,7 +183,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_frame(events.SYSTEM_RESYNC_REQUIRED, events.resync_required(result.last_event_id))
             return
         for event in result.events:
-            await self.send_event(event.envelope())
+            await self.deliver(event.id, encode(event.envelope()), replayed=True)
 
     # --- messages from the client -------------------------------------------
 
@@ -238,23 +262,35 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.send_frame(events.SYSTEM_CHANNELS, events.channel_list(list(self.subscriptions)))
 
     async def action_pong(self, message):
-        self.last_pong = time.monotonic()
+        """Optional: liveness is decided by WebSocket protocol pings."""
 
     # --- messages to the client ---------------------------------------------
 
-    async def realtime_event(self, message):
-        """A live event from a Redis group (handler for type 'realtime.event')."""
-        await self.send_event(message["event"])
+    def has_sent(self, event_id: int) -> bool:
+        return event_id in self.sent_ids
 
-    async def send_event(self, event: dict[str, Any]) -> None:
-        event_id: int = event["id"]
+    async def deliver(self, event_id: int, frame: str, replayed: bool = False) -> None:
+        """An event's frame (encoded once for every socket), unless this socket sent that id already
+        (replayed, or arriving through two groups)."""
         if event_id in self.sent_ids or self.closed:
-            return  # replayed already, or arrived through two groups
+            return
+        if not self.ready and not replayed:
+            self.early.append((event_id, frame))
+            return
         self.sent_ids.add(event_id)
         self.sent_order.append(event_id)
         if len(self.sent_order) > SENT_IDS_KEPT:
             self.sent_ids.discard(self.sent_order.popleft())
-        await self.send(text_data=json.dumps(event))
+        await self.base_send({"type": "websocket.send", "text": frame})
+
+    async def send_text(self, frame: str) -> None:
+        if self.ready and not self.closed:
+            await self.base_send({"type": "websocket.send", "text": frame})
+
+    async def close_with(self, code: int) -> None:
+        if not self.closed:
+            self.closed = True
+            await super().close(code=code)
 
     async def send_frame(self, type_: str, data: dict[str, Any]) -> None:
         """A protocol frame (events.py declares its type): `id` null, never logged."""
@@ -264,41 +300,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def send_error(self, code: str, message: str) -> None:
         await self.send_frame(events.SYSTEM_ERROR, events.error(code, message))
 
-    async def ping_loop(self):
-        interval, timeout = settings.REALTIME_PING_INTERVAL, settings.REALTIME_PING_TIMEOUT
-        while not self.closed:
-            await asyncio.sleep(min(interval, timeout))
-            if time.monotonic() - self.last_pong > timeout:
-                self.closed = True
-                await self.close(code=CLOSE_PING_TIMEOUT)
-                return
-            await self.send_frame(events.SYSTEM_PING, events.ping())
-            try:
-                await self.refresh()
-            except Exception as exc:  # Redis or the database is down: try again next ping
-                logger.info("realtime: refresh of %s failed (%s)", self.connection_id, exc)
-
-    async def refresh(self):
-        """Re-join our groups and send what the log has that Redis did not deliver.
-
-        A Redis restart forgets group memberships and a send that failed while
-        Redis was down is only in the log; group memberships also expire
-        (group_expiry). Replaying after the previous checkpoint (not after the
-        newest id sent) also covers an event whose live send overtook an older one.
-        """
-        for name, groups in list(self.subscriptions.items()):
-            for group in groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-            await presence.add(name, self.connection_id)
-        newest = await database_sync_to_async(last_event_id)()
-        if self.subscriptions and newest > self.checkpoint:
-            await self.replay_after(self.checkpoint)
-        self.checkpoint = newest
-
     async def disconnect(self, code):
         self.closed = True
-        if self.ping_task:
-            self.ping_task.cancel()
         for name in list(getattr(self, "subscriptions", {})):
             try:
                 await self.leave(name)

@@ -10,8 +10,29 @@ from django.utils import timezone
 from core.wire import iso
 
 
+class XidField(models.Field):
+    """A PostgreSQL `xid8` (a transaction id); only SQL reads it."""
+
+    def db_type(self, connection: Any) -> str:
+        return "xid8"
+
+
+class SnapshotField(models.Field):
+    """A PostgreSQL `pg_snapshot` (which transactions were still running); only SQL reads it."""
+
+    def db_type(self, connection: Any) -> str:
+        return "pg_snapshot"
+
+
 class Event(models.Model):
-    """One published event. `user` None means global (every subscriber of the channel)."""
+    """One published event. `user` None means global (every subscriber of the channel).
+
+    Its stream is its user's (or the global stream for user None): ids grow in commit
+    order within a stream (realtime.services.publish). `xid` (the writing transaction)
+    and `horizon` (the snapshot taken just before its id) let a resume "after N" also
+    return the events of other streams that were still in flight when N was numbered
+    (realtime.selectors.replay), so one id is an exact cursor over every stream.
+    """
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
@@ -21,12 +42,17 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     data = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    xid = XidField(db_default=models.Func(function="pg_current_xact_id", output_field=XidField()),
+                   editable=False, null=True)
+    horizon = SnapshotField(db_default=models.Func(function="pg_current_snapshot", output_field=SnapshotField()),
+                            editable=False, null=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["user", "channel", "id"], name="event_user_channel_id"),
             models.Index(fields=["channel", "id"], name="event_channel_id"),
+            models.Index(fields=["xid"], name="event_xid"),
         ]
 
     def __str__(self):

@@ -1,7 +1,7 @@
 """Subscriber counts per channel (for `system.subscribed`), kept in Redis.
 
 Each connection is a member of a sorted set scored by when it was last seen
-(refreshed with every ping), so connections of a crashed server age out.
+(refreshed by each process's hub at every ping), so connections of a crashed server age out.
 Presence is a nicety: if Redis is unreachable the count is null.
 """
 import asyncio
@@ -49,3 +49,21 @@ async def count(channel):
         return await client.zcard(_key(channel))
     except Exception:
         return None
+
+
+async def refresh(subscriptions: dict[str, list[str]]) -> None:
+    """Mark every local connection as seen, one ZADD per channel in one round trip (the hub's tick)."""
+    by_channel: dict[str, dict[str, float]] = {}
+    now = time.time()
+    for connection_id, channels in subscriptions.items():
+        for channel in channels:
+            by_channel.setdefault(channel, {})[connection_id] = now
+    if not by_channel:
+        return
+    try:
+        pipe = _client().pipeline(transaction=False)
+        for channel, members in by_channel.items():
+            pipe.zadd(_key(channel), members)
+        await pipe.execute()
+    except Exception:
+        pass

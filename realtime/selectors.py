@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Q
+from django.db.models.expressions import RawSQL
 
 from core.errors import NotFound, PermissionDenied
 from realtime.channels import base_channel, is_staff_view, parse_id
@@ -24,15 +25,20 @@ def visible_events(user_id: int, channels) -> "Q":
 
 def watched_user_id(viewer, wanted: str | None) -> int:
     """Whose events a socket or a poll shows: the viewer's own, or (staff only) those of
-    the existing user named by `user_id`. A user_id never grants access by itself."""
-    if wanted in (None, "", str(viewer.id)):
+    the existing user named by `user_id`, a numeric id or a username (the spec's clients
+    send either). A user_id never grants access by itself."""
+    if wanted in (None, "", str(viewer.id), viewer.get_username()):
         return viewer.id
     if not viewer.is_staff:
         raise PermissionDenied("user_id must be your own.")
+    users = get_user_model().objects
     watched = parse_id(wanted)
-    if watched is None or not get_user_model().objects.filter(pk=watched).exists():
+    found = users.filter(pk=watched).values_list("pk", flat=True).first() if watched is not None else None
+    if found is None:
+        found = users.filter(**{get_user_model().USERNAME_FIELD: wanted}).values_list("pk", flat=True).first()
+    if found is None:
         raise NotFound("No such user.")
-    return watched
+    return found
 
 
 @dataclass
@@ -43,11 +49,37 @@ class Replay:
     has_more: bool = False
 
 
+# Events numbered before N whose transaction had not committed when N's snapshot was
+# taken (the horizon of the newest event at or below N): they may commit after N.
+# N's own transaction commits with N: its other events are not "later".
+IN_FLIGHT_BEFORE = """
+    SELECT e.id FROM realtime_event e,
+        (SELECT horizon, xid FROM realtime_event WHERE id <= %s AND horizon IS NOT NULL
+         ORDER BY id DESC LIMIT 1) h
+    WHERE e.id < %s AND e.xid >= pg_snapshot_xmin(h.horizon) AND e.xid <> h.xid
+      AND NOT pg_visible_in_snapshot(e.xid, h.horizon)
+"""
+
+
+def after_cursor(after: int) -> Q:
+    """Every event a client that has seen `after` may still be missing.
+
+    Ids grow in commit order within a stream (a user's, the global one), not across
+    streams: an event of another stream can take a smaller id and commit later. Each
+    event stores the snapshot taken just before its id; whatever was still running
+    then is returned too (a client may get it twice: dedupe by id), so one id is an
+    exact cursor over every stream a client follows, staff views included.
+    """
+    if after <= 0:
+        return Q(id__gt=after)
+    return Q(id__gt=after) | Q(pk__in=RawSQL(IN_FLIGHT_BEFORE, [after, after]))
+
+
 def replay(user_id: int, channels, after: int, limit: int | None = None) -> Replay:
     """Events after `after`, in id order, for a resuming client (at most `limit` of them).
 
-    Ids are assigned in commit order (realtime.services.publish), so "after N" loses
-    nothing and repeats nothing. Past the retention window (missed events purged, or
+    "After N" is `after_cursor(N)`: it loses nothing, and repeats only events that
+    were in flight when N was numbered. Past the retention window (missed events purged, or
     more than REALTIME_RETENTION_EVENTS of them) the client must reload instead:
     resync_required. Below that, a smaller `limit` pages (`has_more`).
     """
@@ -57,7 +89,7 @@ def replay(user_id: int, channels, after: int, limit: int | None = None) -> Repl
     if after > newest or (after > 0 and after < purged_up_to()):
         # Missed events were purged (or the id is from another database): reload.
         return Replay([], True, newest)
-    visible = Event.objects.filter(visible_events(user_id, channels), id__gt=after).order_by("id")
+    visible = Event.objects.filter(visible_events(user_id, channels), after_cursor(after)).order_by("id")
     events = list(visible[: page + 1])
     has_more = len(events) > page
     if has_more and (page == retention or visible.values("id")[retention : retention + 1].exists()):

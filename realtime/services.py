@@ -1,13 +1,10 @@
 """publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
-import asyncio
 import json
 import logging
-import os
-import threading
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F, Max
@@ -16,15 +13,16 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.wire import iso
-from realtime import catalogue, events
-from realtime.channels import CHANNELS, groups_to_publish
-from realtime.models import Event, PurgeMark
+from realtime import catalogue, events, outbox
+from realtime.channels import CHANNELS
+from realtime.models import Event, PurgeMark, envelope
 
 logger = logging.getLogger(__name__)
 
 
-# Any constant key: the transaction-level advisory lock that orders event ids.
-EVENT_ORDER_LOCK = 0x4A6F62656C6978  # "Jobelix"
+# The advisory-lock class of event streams: pg_advisory_xact_lock(STREAM_LOCK, user id or 0).
+STREAM_LOCK = 0x4A42  # "JB"
+
 
 class WireJSONEncoder(DjangoJSONEncoder):
     """Django's encoder, but a datetime left in a payload becomes the one wire format (core.wire)."""
@@ -35,81 +33,73 @@ class WireJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+def stream_of(user_id: int | None) -> int:
+    """The stream key of an event: its user's id, 0 for the global stream."""
+    return user_id or 0
+
+
 def publish(user, channel: str, type: str, data: dict[str, Any]) -> Event:
-    """Store the event in the caller's transaction; send it through Redis once that commits.
+    """Store the event in the caller's transaction; hand it to the outbox once that commits.
 
     If Redis is down the event is still stored: clients get it on resume
     (`?last_event_id=`) or from `GET /api/v1/events`. `user` None = global event.
 
-    Event ids must appear in commit order, or a client resuming "after N" could
-    skip an event that committed late with a smaller id. So the insert takes a
-    transaction-level advisory lock, held until commit: call publish() as the
-    last write of a transaction to keep that lock short.
+    Ids grow in commit order within a stream (the user's, or the global one): the
+    insert takes that stream's transaction-level advisory lock, held until commit,
+    so call publish() as the last write of a transaction. No lock is shared by all
+    streams; the resume rule (selectors.replay) covers events of other streams
+    that were still in flight. The request never waits for Redis (realtime.outbox).
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
     # Normalise to JSON types now, so the stored row and the live message are identical.
     payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
+    user_id = user.pk if user is not None else None
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STREAM_LOCK, stream_of(user_id)])
         event = Event.objects.create(user=user, channel=channel, type=type, data=payload)
-        transaction.on_commit(lambda: send_event(event))
+        frame = encode(event.envelope())  # the one encoding: every socket gets this text
+        transaction.on_commit(lambda: outbox.send(stream_of(user_id), event.id, user_id, channel, frame))
     return event
 
 
-def send_event(event: Event) -> bool:
-    """Push a stored event to its Redis groups; never raises (the log has it)."""
-    message = {"type": "realtime.event", "event": event.envelope()}
-
-    async def send():
-        layer = get_channel_layer()
-        for group in groups_to_publish(event.user_id, event.channel):
-            await layer.group_send(group, message)
-
-    try:
-        _sender.run(send(), timeout=SEND_TIMEOUT_SECONDS)
-        return True
-    except Exception as exc:
-        logger.warning("event %s stored but not sent live (%r); clients will resume it", event.id, exc)
-        return False
+INSERT_SQL = """
+    WITH stream AS (SELECT pg_advisory_xact_lock(%(lock)s, %(stream)s))
+    INSERT INTO realtime_event (user_id, channel, type, data, created_at)
+    SELECT %(user_id)s, %(channel)s, %(type)s, %(data)s, %(created_at)s FROM stream RETURNING id
+"""
 
 
-SEND_TIMEOUT_SECONDS = 5.0
+async def apublish(conn: Any, user_id: int | None, channel: str, type: str,
+                   data: dict[str, Any]) -> Callable[[], Awaitable[None]]:
+    """publish() for the async fast paths, in their open transaction on `conn` (realtime.db):
+    the stream lock and the insert in one statement. Returns what to await once the
+    transaction has committed: it reads the new id (in pipeline mode the insert, the
+    COMMIT and this read share one round trip) and hands the event to the outbox."""
+    from psycopg.types.json import Jsonb
+
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
+    payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
+    now = timezone.now()
+    cursor = await conn.execute(INSERT_SQL, {
+        "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,
+        "type": type, "data": Jsonb(payload), "created_at": now})
+
+    async def committed() -> None:
+        (event_id,) = await cursor.fetchone()
+        frame = encode(envelope(event_id, type, channel, payload, now))
+        outbox.send(stream_of(user_id), event_id, user_id, channel, frame)
+
+    return committed
 
 
-class _Sender:
-    """One event loop in a daemon thread, per process, for every live send.
-
-    async_to_sync would build a loop (and so a new Redis connection pool) per call
-    and refuses to run beside a running loop; one long-lived loop keeps the
-    channel layer's connections warm and works from any thread.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._loop = None
-        self._pid = None
-
-    def _ensure_loop(self):
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():  # new process after fork
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
-
-    def run(self, coro, timeout):
-        future = asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
-        try:
-            return future.result(timeout)
-        except BaseException:
-            future.cancel()
-            raise
-
-
-_sender = _Sender()
+def encode(envelope: dict[str, Any]) -> str:
+    """The one encoding of an event: every socket gets this text."""
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
 
 
 def broadcast(type: str, message: str, severity: str = "info", action_required: bool = False) -> Event:

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
@@ -122,7 +122,7 @@ def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, A
         if not session.is_active:
             raise SessionOver(f"The session is already {session.status}.", session.status)
         _check_stats(session, stats)
-        changed = session.status != Status.RUNNING or session.current_activity != activity
+        changed = heartbeat_changes(session.status, session.current_activity, activity)
         now = timezone.now()
         session.status = Status.RUNNING
         session.current_activity = activity
@@ -138,6 +138,11 @@ def record_heartbeat(user, session_id: UUID, activity: str, details: dict[str, A
     return session
 
 
+def heartbeat_changes(status: str, current_activity: str, activity: str) -> bool:
+    """A heartbeat that moves the session to `running` or to another activity (always published)."""
+    return status != Status.RUNNING or current_activity != activity
+
+
 def _coalesce(session: BotSession, changed: bool, now: datetime) -> bool:
     """True when this heartbeat publishes no event of its own (issue 12: heartbeat floods).
 
@@ -150,19 +155,31 @@ def _coalesce(session: BotSession, changed: bool, now: datetime) -> bool:
     expect an event for each), then at most once every 2 s however fast it sends; what
     the folded heartbeats carried is in the row (the status API) and in the next event.
     """
-    window, burst = settings.BOT_HEARTBEAT_COALESCE_SECONDS, settings.BOT_HEARTBEAT_BURST
-    if changed or window <= 0:
-        return False
-    latest = list(
+    history = coalescing_history(session, changed)
+    return history is not None and coalesced(list(history), now)
+
+
+def coalescing_history(session: BotSession, changed: bool) -> QuerySet | None:
+    """The events `coalesced` decides on (the session's latest `bot.session_updated`, newest
+    first), or None when the heartbeat is published whatever they hold (a change, or
+    coalescing off). A query, so the heartbeat fast path runs the same one on its connection."""
+    if changed or settings.BOT_HEARTBEAT_COALESCE_SECONDS <= 0:
+        return None
+    return (
         Event.objects.filter(user_id=session.user_id, channel="bot", type=events.SESSION_UPDATED,
                              data__session_id=str(session.pk))
-        .order_by("-id").values_list("created_at", "data__status", "data__current_activity")[:burst + 1]
+        .order_by("-id").values_list("created_at", "data__status", "data__current_activity")
+        [:settings.BOT_HEARTBEAT_BURST + 1]
     )
+
+
+def coalesced(latest: list[tuple[Any, ...]], now: datetime) -> bool:
+    """The rule of `_coalesce` on the rows of `coalescing_history`: (created_at, status, activity)."""
     states = [tuple(row[1:]) for row in latest]
     repeats = next((i for i in range(len(states) - 1) if states[i] != states[i + 1]), len(states) - 1)
-    if repeats < burst:
+    if repeats < settings.BOT_HEARTBEAT_BURST:
         return False
-    return latest[0][0] > now - timedelta(seconds=window)
+    return latest[0][0] > now - timedelta(seconds=settings.BOT_HEARTBEAT_COALESCE_SECONDS)
 
 
 def complete_session(user, session_id: UUID, success: bool, error_message: str | None,

@@ -10,6 +10,8 @@ POST /api/v1/submissions/jobs        {"job_posting_ids": [...], "start"?: bool, 
 GET  /api/v1/submissions/jobs/<id>   one job with its submissions (owner, staff or its service token; else 404)
 POST /api/v1/submissions/auto-apply  a job over the caller's new matches at or above their threshold (201)
 """
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -52,16 +54,20 @@ class UpdateProgressView(APIView):
 
     @extend_schema(request=PROGRESS_UPDATE_DOC, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        update = progress_rules.parse_update(_json_body(request))
-        result = services.apply_progress_update(update, reach=selectors.worker_reach(request.auth))
-        return Response(
-            {
-                "success": True,
-                "changed": result.changed,
-                "job": events.job_payload(result.job),
-                "submission": events.submission_payload(result.submission) if result.submission else None,
-            }
-        )
+        return Response(update_progress(_json_body(request), request.auth))
+
+
+def update_progress(body: Any, token: ApiToken) -> dict[str, Any]:
+    """Parse, apply and answer one worker update: this view and the fast path
+    (submissions.fastpath) both answer with it."""
+    update = progress_rules.parse_update(body)
+    result = services.apply_progress_update(update, reach=selectors.worker_reach(token))
+    return {
+        "success": True,
+        "changed": result.changed,
+        "job": events.job_payload(result.job),
+        "submission": events.submission_payload(result.submission) if result.submission else None,
+    }
 
 
 def _json_body(request):

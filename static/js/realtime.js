@@ -10,6 +10,11 @@
  * connects with ?last_event_id= so nothing between render and connect is lost,
  * reconnects with backoff, resumes from the last id it saw, dedupes by id, and
  * polls GET /api/v1/events every 10 s while the socket is down. It answers pings.
+ * The one id is a cursor over every stream the page follows (its user's events, the
+ * global ones): ids grow in commit order only within a stream, so the server's
+ * "after N" also returns other streams' events that were still in flight when N was
+ * numbered (docs/realtime.md "Resume"); some may arrive twice, which the dedupe by
+ * id absorbs (seen ids are kept across reconnects).
  * The socket counts as live from the server's welcome (system.connected), not from
  * its opening: a server that accepts then closes (Redis down: 4503) keeps backing off
  * and the page keeps polling. Protocol messages (system.connected, system.error, …)

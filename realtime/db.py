@@ -1,0 +1,83 @@
+"""A few PostgreSQL connections per process for the async hot paths (no thread, no ORM).
+
+Django's connections belong to threads: an async view that uses the ORM hops to a
+thread and back for every query. The heartbeat and progress fast paths, the token
+lookup of a WebSocket connect and the fan-out's catch-up speak psycopg's async API
+on the server's own loop instead, through this small fixed pool (at most
+REALTIME_DB_POOL_SIZE connections per process, so PostgreSQL backends stay bounded:
+web processes x (this + 1 for Django's shared thread)).
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connections
+
+
+class AsyncPool:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.opened = 0
+        self.free: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A connection for one transaction; it goes back to the pool idle (rolled back if it was not)."""
+        conn = await self._acquire()
+        try:
+            yield conn
+        finally:
+            await self._release(conn)
+
+    async def _acquire(self) -> psycopg.AsyncConnection[Any]:
+        while not self.free.empty():
+            conn = self.free.get_nowait()
+            if not conn.closed:
+                return conn
+            self.opened -= 1
+        if self.opened < self.size:
+            self.opened += 1
+            try:
+                return await psycopg.AsyncConnection.connect(**connect_kwargs())
+            except BaseException:
+                self.opened -= 1
+                raise
+        return await self.free.get()
+
+    async def _release(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                await conn.rollback()
+            except Exception:
+                await conn.close()
+        if conn.closed:
+            self.opened -= 1
+            return
+        self.free.put_nowait(conn)
+
+
+def connect_kwargs() -> dict[str, Any]:
+    """The default database's connection parameters, as Django would connect (tests: the test database)."""
+    params = connections["default"].get_connection_params()
+    kwargs = {k: v for k, v in params.items() if k not in ("cursor_factory", "context", "server_side_binding")}
+    kwargs.setdefault("options", "")
+    kwargs["options"] = (kwargs["options"] + " -c TimeZone=UTC").strip()
+    return kwargs
+
+
+_pools: dict[int, AsyncPool] = {}
+
+
+def pool() -> AsyncPool:
+    """The pool of the running loop (tests run each case in a loop of its own)."""
+    loop = asyncio.get_running_loop()
+    found = _pools.get(id(loop))
+    if found is None:
+        _pools.clear()  # pools of finished loops are unusable
+        found = _pools[id(loop)] = AsyncPool(settings.REALTIME_DB_POOL_SIZE)
+    return found

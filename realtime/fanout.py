@@ -1,0 +1,227 @@
+"""The fan-out hub: one channel-layer channel per process, a local loop writes the sockets.
+
+Channels' usual shape gives every socket its own layer channel: one Redis message
+per socket and group, a receive per socket, a thread hop per message, and each
+consumer encoding the event again. Here each web process has ONE layer channel,
+added once to every group one of its sockets follows; the publisher's frame
+(encoded once, realtime.services.encode) arrives once per process and group, and
+this loop writes that same text to the process's sockets in that group, each
+socket skipping ids it already sent.
+
+Every REALTIME_PING_INTERVAL seconds the hub (not each socket) sends one encoded
+`system.ping` to all its sockets, re-joins its groups (a Redis restart forgets
+them), refreshes presence in one pipeline per channel, and asks PostgreSQL ONE
+query for events after its checkpoint that its sockets should have but did not
+get live (a send lost while Redis was down, an outbox that was full). Liveness is
+not decided here: daphne's WebSocket protocol pings drop dead peers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from realtime import db, presence
+from realtime.channels import groups_to_publish
+from realtime.models import envelope
+
+if TYPE_CHECKING:
+    from realtime.consumers import RealtimeConsumer
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP_SQL = """
+    SELECT id, user_id, channel, type, data, created_at FROM realtime_event
+    WHERE id > %(after)s AND NOT (id = ANY(%(seen)s))
+      AND (user_id = ANY(%(users)s) OR user_id IS NULL OR channel = ANY(%(staff)s))
+    ORDER BY id LIMIT %(limit)s
+"""
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.groups: dict[str, set[RealtimeConsumer]] = {}
+        self.joined: dict[str, asyncio.Future[None]] = {}
+        self.sockets: set[RealtimeConsumer] = set()
+        self.channel_name: str | None = None
+        self.started: asyncio.Future[None] | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.checkpoint = 0
+        self.seen_live: set[int] = set()
+
+    async def start(self) -> None:
+        if self.started is None:
+            self.started = asyncio.get_running_loop().create_future()
+            try:
+                self.channel_name = await get_channel_layer().new_channel("realtime-hub")
+                self.checkpoint = await newest_event_id()
+            except BaseException as exc:
+                self.started.set_exception(exc)
+                self.started.exception()  # retrieved: the next start() raises it again
+                self.started = None
+                raise
+            self.tasks = [asyncio.ensure_future(self.receive_loop()), asyncio.ensure_future(self.tick_loop())]
+            self.started.set_result(None)
+        await self.started
+
+    # --- membership ------------------------------------------------------------------
+
+    def add(self, socket: RealtimeConsumer) -> None:
+        """A welcomed socket: it gets the hub's pings and catch-ups from now on."""
+        self.sockets.add(socket)
+
+    async def join(self, socket: RealtimeConsumer, group: str) -> None:
+        """Add the socket to a group; the process joins the layer group with its first socket."""
+        members = self.groups.setdefault(group, set())
+        members.add(socket)
+        joined = self.joined.get(group)
+        if joined is None:
+            joined = self.joined[group] = asyncio.get_running_loop().create_future()
+            try:
+                assert self.channel_name is not None
+                await get_channel_layer().group_add(group, self.channel_name)
+            except BaseException as exc:
+                del self.joined[group]
+                joined.set_exception(exc)
+                joined.exception()  # retrieved here; other waiters get it too
+                raise
+            joined.set_result(None)
+        await joined
+
+    def leave(self, socket: RealtimeConsumer, group: str) -> None:
+        """Local only: the process leaves empty groups at its next tick (no Redis call per socket)."""
+        members = self.groups.get(group)
+        if members is not None:
+            members.discard(socket)
+
+    def remove(self, socket: RealtimeConsumer) -> None:
+        self.sockets.discard(socket)
+        for group in socket.groups_joined():
+            self.leave(socket, group)
+
+    # --- live events -----------------------------------------------------------------
+
+    async def receive_loop(self) -> None:
+        layer = get_channel_layer()
+        assert self.channel_name is not None
+        while True:
+            try:
+                message = await layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                logger.warning("realtime: the hub lost Redis (%s); closing its sockets with 4503", exc)
+                await self.close_all()
+                await asyncio.sleep(1)
+                continue
+            await self.deliver(message.get("group"), message.get("id"), message.get("frame"))
+
+    async def deliver(self, group: Any, event_id: Any, frame: Any) -> None:
+        if not isinstance(event_id, int) or not isinstance(frame, str):
+            return
+        self.seen_live.add(event_id)
+        for socket in tuple(self.groups.get(group, ())):
+            await socket.deliver(event_id, frame)
+
+    async def close_all(self) -> None:
+        from realtime.consumers import CLOSE_UNAVAILABLE
+
+        for socket in tuple(self.sockets):
+            await socket.close_with(CLOSE_UNAVAILABLE)
+        self.groups.clear()
+        self.joined.clear()
+
+    # --- every ping interval -----------------------------------------------------------
+
+    async def tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(settings.REALTIME_PING_INTERVAL)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis or the database is down: try again next time
+                logger.info("realtime: hub tick failed (%s: %s)", type(exc).__name__, exc)
+
+    async def tick(self) -> None:
+        from realtime import events
+        from realtime.services import encode
+
+        ping = encode(envelope(None, events.SYSTEM_PING, "system", events.ping()))
+        for socket in tuple(self.sockets):
+            await socket.send_text(ping)
+        layer = get_channel_layer()
+        for group, members in list(self.groups.items()):
+            if members:
+                await layer.group_add(group, self.channel_name)
+            else:
+                del self.groups[group]
+                self.joined.pop(group, None)
+                await layer.group_discard(group, self.channel_name)
+        await presence.refresh({socket.connection_id: list(socket.subscriptions) for socket in self.sockets})
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Send what the log has and the sockets did not get live: one query per process."""
+        if not self.sockets:
+            self.checkpoint = await newest_event_id()
+            self.seen_live.clear()
+            return
+        users, staff = set(), set()
+        for group in self.groups:
+            kind, _, rest = group.partition(".")
+            if kind == "user":
+                users.add(int(rest.split(".", 1)[0]))
+            elif kind == "staff":
+                staff.add(rest)
+        seen = sorted(i for i in self.seen_live if i > self.checkpoint)
+        limit = settings.REALTIME_RETENTION_EVENTS
+        async with db.pool().connection() as conn:
+            cursor = await conn.execute(CATCH_UP_SQL, {
+                "after": self.checkpoint, "seen": seen, "users": sorted(users), "staff": sorted(staff),
+                "limit": limit})
+            rows = await cursor.fetchall()
+            newest = await newest_event_id(conn) if len(rows) < limit else rows[-1][0]
+        from realtime.services import encode
+
+        for event_id, user_id, channel, type_, data, created_at in rows:
+            frame = None
+            for group in groups_to_publish(user_id, channel):
+                for socket in tuple(self.groups.get(group, ())):
+                    if socket.floor < event_id and not socket.has_sent(event_id):
+                        frame = frame or encode(envelope(event_id, type_, channel, data, created_at))
+                        await socket.deliver(event_id, frame)
+        self.checkpoint = max(self.checkpoint, newest)
+        self.seen_live = {i for i in self.seen_live if i > self.checkpoint}
+
+
+async def newest_event_id(conn: Any = None) -> int:
+    """The newest event id (realtime.selectors.last_event_id, without the ORM's thread)."""
+    sql = ("SELECT GREATEST(COALESCE((SELECT max(id) FROM realtime_event), 0), "
+           "COALESCE((SELECT purged_up_to FROM realtime_purgemark WHERE id = 1), 0))")
+    if conn is None:
+        async with db.pool().connection() as own:
+            row = await (await own.execute(sql)).fetchone()
+    else:
+        row = await (await conn.execute(sql)).fetchone()
+    return int(row[0]) if row else 0
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def hub() -> Hub:
+    """The hub of the running loop (one per daphne process; tests run a loop per case)."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(id(loop))
+    if found is None:
+        for old in _hubs.values():
+            for task in old.tasks:
+                task.cancel()
+        _hubs.clear()
+        found = _hubs[id(loop)] = Hub()
+    return found
