@@ -127,7 +127,7 @@ def test_hostile_links_never_run_script_rendered_redrawn_or_clicked(user, hostil
         page.goto(recommendations)
         rendered = Recommendation.objects.filter(user=user)
         assert rendered.filter(url__startswith="javascript:").exists()  # what the page was given
-        items = page.locator("#recommendation-list li")
+        items = page.locator("#recommendation-list > li")
         expect(items).to_have_count(rendered.count())
         expect(page.locator("#recommendation-list")).to_contain_text("Early Backend Engineer 0")
         assert bad_hrefs(page) == []
@@ -148,7 +148,7 @@ def test_hostile_links_never_run_script_rendered_redrawn_or_clicked(user, hostil
         assert external.get_attribute("href") == "https://boards.example.com/initech/good"
         # Click every title the redraw made (the outside link and the link-less hostile ones; the
         # internal links are clicked on the rendered page below, as they leave this one).
-        titles = page.locator("#recommendation-list li > :nth-child(2)")
+        titles = page.locator("#recommendation-list > li > :nth-child(2)")
         expect(titles).to_have_count(Recommendation.objects.filter(user=user).count())
         for index in range(titles.count()):
             title = titles.nth(index)

@@ -65,7 +65,7 @@ def test_recommendations_page_shows_posting_facts_and_filters_them(user, daphne_
                                       company=posting.company.name, job_title=title, url=posting.url)
     page = login(new_page(), daphne_server, user)
     page.goto(f"{daphne_server.url}/recommendations/")
-    item = page.locator("#recommendation-list li", has_text="Barista Trainer")
+    item = page.locator("#recommendation-list > li", has_text="Barista Trainer")
     item.locator(".posting-facts").wait_for()
     assert item.locator(".posting-salary").inner_text() == "EUR 18.50–22 / hour"
     assert item.locator(".posting-workplace").inner_text() == "On-site"
