@@ -10,7 +10,7 @@ exact answer. What a fast path accepts is a subset of what the normal path accep
   SECURE_SSL_REDIRECT asks for it (SECURE_PROXY_SSL_HEADER as Django reads it);
 - no query string (ApiGuardMiddleware's NUL check has nothing to look at);
 - `Content-Type: application/json` (DRF's JSONParser; UTF-8), a body within
-  DATA_UPLOAD_MAX_MEMORY_SIZE, strict JSON (no NaN) holding an object;
+  DATA_UPLOAD_MAX_MEMORY_SIZE (core.limits refuses a larger one with 413 before this runs), strict JSON (no NaN) holding an object;
 - a token the normal path's authentication accepts (accounts.auth, the same
   cache), of a scope the view names (its `token_scopes`, accounts.permissions);
   the view's serializer or rules accept the body;

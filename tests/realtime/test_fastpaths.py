@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.services import create_service_token, revoke_token
@@ -197,17 +198,17 @@ def test_coalesced_heartbeats_publish_no_extra_events(start_daphne, ws_listen, u
     assert (row.jobs_found, row.activity_details) == (9, {"found": 9})  # the row took every heartbeat
 
 
-def test_a_body_over_the_limit_gets_djangos_answer_and_writes_nothing(start_daphne, user, make_token):
+def test_a_body_over_the_limit_is_refused_413_before_either_path_reads_it(start_daphne, user, make_token):
+    """core.limits wraps the whole HTTP side, fast paths included: the same 413 as every endpoint."""
     server = fast_daphne(start_daphne)
     raw = make_token(user)
     session_id = start_session(server, raw)
     big = beat(session_id, found=1)
     big["details"] = {"padding": "x" * (3 * 1024 * 1024)}  # over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
     through_daphne = post(server, HEARTBEAT, raw, big)
-    in_process = drf(raw).post(HEARTBEAT, big, format="json")
-    assert in_process.status_code == 400
-    assert (through_daphne.status_code, through_daphne.content) == (400, in_process.content)
-    assert answered_fast(server, HEARTBEAT) == 0 and handed_to_django(server, HEARTBEAT) == 1
+    assert through_daphne.status_code == 413
+    assert through_daphne.json()["limit_bytes"] == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert answered_fast(server, HEARTBEAT) == 0 and handed_to_django(server, HEARTBEAT) == 0
     assert BotSession.objects.get(pk=session_id).jobs_found == 0
 
 
