@@ -131,6 +131,7 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 def start_daphne(name: str = "daphne", **env) -> Server:
     port = free_port()
     cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
+    env.setdefault("WS_MAX_SOCKETS_PER_USER", "100000")  # benches open many sockets per user
     return Server(name, cmd, port, child_env(**env)).start()
 
 
@@ -244,8 +245,9 @@ class Client:
     """
 
     def __init__(self, url: str, protocol: str = "jobelix", auth: dict | None = None,
-                 on_event=None):
+                 on_event=None, token: str | None = None):
         self.url, self.protocol, self.auth = url, protocol, auth or {}
+        self.token = token  # Jobelix: sent as `Authorization: Bearer` (never in the URL)
         self.on_event = on_event
         self.ws = None
         self.task = None
@@ -258,8 +260,9 @@ class Client:
     async def start(self, timeout: float = 30) -> Client:
         from websockets.asyncio.client import connect
 
-        self.ws = await connect(self.url, open_timeout=timeout, max_size=2**22, ping_interval=None,
-                                close_timeout=2, compression=None)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        self.ws = await connect(self.url, additional_headers=headers, open_timeout=timeout, max_size=2**22,
+                                ping_interval=None, close_timeout=2, compression=None)
         self.task = asyncio.ensure_future(self._read())
         await asyncio.wait_for(self.connected.wait(), timeout)
         return self
@@ -333,8 +336,9 @@ class Client:
                 pass
 
 
-def jobelix_ws_url(server: Server, token: str, channels: str = "bot", **query) -> str:
-    return f"{server.ws}/api/v1/ws?{urlencode({'token': token, 'channels': channels, **query})}"
+def jobelix_ws_url(server: Server, channels: str = "bot", **query) -> str:
+    """The socket's URL; its token goes in a header (Client(token=...)), never in the query string."""
+    return f"{server.ws}/api/v1/ws?{urlencode({'channels': channels, **query})}"
 
 
 def socketio_ws_url(server: Server) -> str:

@@ -66,7 +66,7 @@ async def main(args):
     try:
         t0 = time.perf_counter()
         clients, _ = await open_clients(
-            lambda i: Client(jobelix_ws_url(server, staff[i % len(staff)][1], "bot:all"), on_event=on_event),
+            lambda i: Client(jobelix_ws_url(server, "bot:all"), on_event=on_event, token=staff[i % len(staff)][1]),
             args.subscribers)
         figure(f"connect {len(clients)} staff subscribers", f"{time.perf_counter() - t0:.1f} s")
         for client in clients:

@@ -408,3 +408,10 @@ BOT_HEARTBEAT_COALESCE_SECONDS = float(env("BOT_HEARTBEAT_COALESCE_SECONDS") or 
 BOT_HEARTBEAT_BURST = env_int("BOT_HEARTBEAT_BURST", 3)
 # /health: events stored in the last minute, and the rate above which it warns.
 HEALTH_EVENTS_PER_MINUTE_WARN = env_int("HEALTH_EVENTS_PER_MINUTE_WARN", 6000)
+
+# --- realtime: socket security --- (realtime/guards.py, docs/security.md, docs/realtime.md)
+# `?token=` on /api/v1/ws is refused unless this is on (URLs land in logs and histories):
+# use `Authorization: Bearer` or the subprotocols ["bearer", <token>].
+WS_ALLOW_QUERY_TOKEN = env_bool("WS_ALLOW_QUERY_TOKEN", False)
+# Open sockets per user, counted across processes in Redis; one more is closed with 4429.
+WS_MAX_SOCKETS_PER_USER = env_int("WS_MAX_SOCKETS_PER_USER", 20)

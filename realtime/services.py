@@ -65,7 +65,7 @@ def send_event(event: Event) -> bool:
 
     async def send():
         layer = get_channel_layer()
-        for group in groups_to_publish(event.user_id, event.channel):
+        for group in groups_to_publish(event.user_id, event.channel, event.data):
             await layer.group_send(group, message)
 
     try:
