@@ -208,7 +208,7 @@ class Guard:
             await self.close(ticket, code)
 
     async def close(self, ticket: Ticket, code: int) -> None:
-        self.tickets.pop(ticket.consumer, None)
+        """Close the socket; its ticket (and cap entry) go when the consumer ends (`release`)."""
         consumer = ticket.consumer
         if getattr(consumer, "closed", False):
             return

@@ -56,6 +56,24 @@ def still_live(listener: WsListener, user, channel="jobs") -> bool:
     return listener.wait_for("job.created", predicate=lambda m: m["id"] == event_id)["id"] == event_id
 
 
+def open_sockets_counted(user) -> int:
+    """The user's entries under the socket cap (realtime.guards), straight from Redis."""
+    import redis
+    from django.conf import settings
+
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        return client.zcard(f"{settings.REDIS_PREFIX}:ws:sockets:{user.id}")
+
+
+def eventually(check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 # --- 7. open sockets follow revocation --------------------------------------------------------------
 
 def test_revoking_a_token_on_the_tokens_page_closes_its_sockets_at_once(daphne_server, http_login, user,
@@ -77,6 +95,7 @@ def test_revoking_a_token_on_the_tokens_page_closes_its_sockets_at_once(daphne_s
         seen = len(by_header.messages)
         assert still_live(other_token, user)  # the user's other token keeps its socket
         assert len(by_header.messages) == seen  # and the closed one got nothing more
+        assert eventually(lambda: open_sockets_counted(user) == 1)  # closed sockets leave the cap
     finally:
         for listener in (by_header, by_protocol, other_token):
             listener.close()

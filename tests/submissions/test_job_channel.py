@@ -98,3 +98,25 @@ def test_staff_following_someone_elses_job_lose_it_with_the_staff_flag(daphne_se
     started = time.monotonic()
     following._thread.join(8)
     assert following.close_code == 4403 and time.monotonic() - started < 8
+
+
+def test_the_job_page_receives_only_its_jobs_events(daphne_server, new_page, login, make_job, make_token, user):
+    from playwright.sync_api import expect
+
+    from bot.progress import ProgressReporter
+
+    mine, other = make_job(user, n=1), make_job(user, n=1)
+    page = login(new_page(), daphne_server, user)
+    page.goto(f"{daphne_server.url}/submissions/{mine.pk}/")
+    card = page.locator("#submission-job")
+    expect(card.locator('[data-field="connection"]')).to_have_text("🟢 Live")
+    page.evaluate("window.seenJobs = []; Jobelix.realtime.onAny(function (e) { window.seenJobs.push(e.data.job_id); });")
+
+    reporter = ProgressReporter(daphne_server.url, make_token(user, "worker"))
+    for job in (other, mine):  # the other job first: had it reached the page, it would have come first
+        target = job.submissions.get()
+        assert reporter.report_job_started(job.pk)
+        assert reporter.report_submission_started(job.pk, target.pk, target.target_name)
+    expect(card.locator('[data-field="activity"]')).to_have_text(f"Processing {mine.submissions.get().target_name}…")
+    seen = page.evaluate("window.seenJobs")
+    assert seen and set(seen) == {str(mine.pk)}
