@@ -226,7 +226,8 @@ def check_tickets(tickets: list[Ticket]) -> list[tuple[Ticket, int]]:
 
     User = get_user_model()
     sql = f"""
-        SELECT 't', t.id::text, NULL, NULL FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id
+        SELECT 't', t.id::text, NULL, NULL
+            FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id
             WHERE t.id = ANY(%(tokens)s) AND t.revoked_at IS NULL AND u.is_active
         UNION ALL
         SELECT 's', s.session_key, s.session_data, NULL FROM {Session._meta.db_table} s
@@ -249,10 +250,18 @@ def check_tickets(tickets: list[Ticket]) -> list[tuple[Ticket, int]]:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     verdicts = []
     for ticket in tickets:
-        user = users.get(ticket.user_id)
-        if user is None or ticket.token_id is not None and ticket.token_id not in tokens or ticket.session_key and not session_valid(store, sessions.get(ticket.session_key), ticket.user_id, user[0]):
+        user = users.get(ticket.user_id)  # None: deleted or inactive
+        if user is None:
+            holds = False
+        elif ticket.token_id is not None:
+            holds = ticket.token_id in tokens
+        else:
+            holds = not ticket.session_key or session_valid(
+                store, sessions.get(ticket.session_key), ticket.user_id, user[0]
+            )
+        if not holds:
             verdicts.append((ticket, CLOSE_UNAUTHENTICATED))
-        elif not user[1]:
+        elif user is not None and not user[1]:
             ticket.drop_staff()
             if ticket.uses_staff_powers():
                 verdicts.append((ticket, CLOSE_FORBIDDEN))

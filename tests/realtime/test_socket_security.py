@@ -300,3 +300,34 @@ def test_origin_must_match_scheme_host_and_port(daphne_server, start_daphne, use
     assert code_for(trusting, "https://app.example.com") == 0  # a trusted origin, exactly
     assert code_for(trusting, "http://app.example.com") == 4403
     assert code_for(trusting, "https://app.example.com:8443") == 4403
+
+
+def test_the_periodic_check_is_one_query_for_all_the_sockets_of_a_process(make_user, make_token):
+    """What the safety net costs: one query per process per interval, however many sockets."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from realtime.guards import Ticket, check_tickets
+
+    tickets = []
+    for n in range(6):
+        owner = make_user(f"checked-{n}", staff=n == 0)
+        make_token(owner)
+        token = ApiToken.objects.get(user=owner)
+        socket = SimpleNamespace(subscriptions={"jobs:all" if n == 0 else "jobs": []}, watched_id=owner.id, user=owner)
+        tickets.append(Ticket(socket, owner.id, f"conn_{n}", token.pk, None))
+        socket = SimpleNamespace(subscriptions={"jobs": []}, watched_id=owner.id, user=owner)
+        tickets.append(Ticket(socket, owner.id, f"conn_s{n}", None, session_cookie(owner).split("=", 1)[1]))
+    with CaptureQueriesContext(connection) as queries:
+        assert check_tickets(tickets) == []
+    assert len(queries) == 1
+
+    ApiToken.objects.filter(pk=tickets[2].token_id).update(revoked_at=timezone.now())
+    Session.objects.filter(session_key=tickets[5].session_key).delete()
+    type(tickets[0].consumer.user).objects.filter(pk=tickets[0].user_id).update(is_staff=False)
+    with CaptureQueriesContext(connection) as queries:
+        verdicts = check_tickets(tickets)
+    assert len(queries) == 1
+    assert [(tickets.index(ticket), code) for ticket, code in verdicts] == [(0, 4403), (2, 4401), (5, 4401)]
