@@ -202,7 +202,10 @@ class Guard:
         tickets = list(self.tickets.values())
         if not tickets:
             return
-        await refresh_cap_entries(tickets)
+        await refresh_cap_entries([t for t in tickets if not getattr(t.consumer, "closed", False)])
+        released = [t for t in tickets if t.consumer not in self.tickets]
+        for ticket in released:  # released while the refresh was on its way: it must not count again
+            await presence._client().zrem(_cap_key(ticket.user_id), ticket.connection_id)
         verdicts = await database_sync_to_async(check_tickets)(tickets)
         for ticket, code in verdicts:
             await self.close(ticket, code)

@@ -56,13 +56,13 @@ def still_live(listener: WsListener, user, channel="jobs") -> bool:
     return listener.wait_for("job.created", predicate=lambda m: m["id"] == event_id)["id"] == event_id
 
 
-def open_sockets_counted(user) -> int:
-    """The user's entries under the socket cap (realtime.guards), straight from Redis."""
+def counted_connections(user) -> set[str]:
+    """The connection ids under the user's socket cap (realtime.guards), straight from Redis."""
     import redis
     from django.conf import settings
 
     with redis.Redis.from_url(settings.REDIS_URL) as client:
-        return client.zcard(f"{settings.REDIS_PREFIX}:ws:sockets:{user.id}")
+        return {member.decode() for member in client.zrange(f"{settings.REDIS_PREFIX}:ws:sockets:{user.id}", 0, -1)}
 
 
 def eventually(check, timeout: float = 5.0) -> bool:
@@ -95,7 +95,10 @@ def test_revoking_a_token_on_the_tokens_page_closes_its_sockets_at_once(daphne_s
         seen = len(by_header.messages)
         assert still_live(other_token, user)  # the user's other token keeps its socket
         assert len(by_header.messages) == seen  # and the closed one got nothing more
-        assert eventually(lambda: open_sockets_counted(user) == 1)  # closed sockets leave the cap
+        # Closed sockets leave the cap; the open one stays counted.
+        ids = {listener: listener.messages[0]["data"]["connection_id"] for listener in (by_header, by_protocol, other_token)}
+        assert eventually(lambda: counted_connections(user) & set(ids.values()) == {ids[other_token]}), \
+            counted_connections(user)
     finally:
         for listener in (by_header, by_protocol, other_token):
             listener.close()
