@@ -217,7 +217,8 @@ def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
         sys.executable, "-m", "celery", "-A", "jobelix", "worker", "--pool", "threads", "--concurrency", "4",
         "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", node,
     ]
-    overrides.setdefault("CELERY_WORKER_QUEUES", "celery,browser")  # the browser queue too (jobelix.launch run)
+    # Every queue `make run` consumes (jobelix.launch: celery,analysis and browser).
+    overrides.setdefault("CELERY_WORKER_QUEUES", "celery,analysis,browser")
     worker = Process(name, cmd, child_env(**overrides), process_dir).start(wait_port=False)
     pinger = app
     if overrides.get("REDIS_URL"):  # a worker on another Redis: ping it there
