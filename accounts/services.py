@@ -95,8 +95,10 @@ def revoke_token(user, token_id: int) -> bool:
 def credentials_lost(user_id: int, **lost: Any) -> None:
     """Close the user's open WebSockets that relied on what was taken away (a token, a session,
     the staff flag, the active flag): realtime.guards, in every web process."""
+    from accounts.auth import forget
     from realtime import guards
 
+    forget(lost.get("token_ids"), user_id if lost.get("inactive") else None)  # this process's token cache
     guards.notify(user_id, **lost)
 
 

@@ -50,6 +50,7 @@ from django.http.request import validate_host
 from django.utils.crypto import constant_time_compare
 from django.utils.http import is_same_domain
 
+from accounts.auth import forget
 from realtime import presence
 from realtime.channels import SCOPED, ChannelError, is_staff_view, scoped
 
@@ -170,6 +171,8 @@ class Guard:
         """A credential was taken away: close this process's sockets that relied on it."""
         user_id = message.get("user_id")
         token_ids = set(message.get("token_ids") or ())
+        if token_ids or message.get("inactive"):  # this process's token cache (accounts.auth) too
+            forget(sorted(token_ids), user_id if message.get("inactive") and isinstance(user_id, int) else None)
         fingerprint = message.get("session")
         for ticket in [t for t in self.tickets.values() if t.user_id == user_id]:
             if message.get("staff_lost"):
