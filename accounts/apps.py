@@ -5,4 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from accounts import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extensions)
+            signals,  # noqa: F401  (lost credentials close open WebSockets)
+        )

@@ -45,6 +45,14 @@ def _remember(key: str, token: ApiToken | None) -> ApiToken | None:
     return token
 
 
+def forget(token_ids: list[int] | None = None, user_id: int | None = None) -> None:
+    """Stop trusting these tokens (or all of a user's) in this process now, not at the window's end:
+    called when they are revoked or their user is deactivated (accounts.services, realtime.guards)."""
+    for key, (_, _, token) in list(_verified.items()):
+        if token.pk in (token_ids or ()) or (user_id is not None and token.user_id == user_id):
+            _verified.pop(key, None)
+
+
 def verified_token(raw: str) -> ApiToken | None:
     """accounts.services.authenticate_token, trusted for API_TOKEN_CACHE_SECONDS."""
     key, token, _ = _cached(raw)

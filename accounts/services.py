@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -86,7 +87,19 @@ def revoke_token(user, token_id: int) -> bool:
         updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        if updated:  # its open WebSockets close (4401) once this commits
+            transaction.on_commit(partial(credentials_lost, user.pk, token_ids=[token_id]))
     return bool(updated)
+
+
+def credentials_lost(user_id: int, **lost: Any) -> None:
+    """Close the user's open WebSockets that relied on what was taken away (a token, a session,
+    the staff flag, the active flag): realtime.guards, in every web process."""
+    from accounts.auth import forget
+    from realtime import guards
+
+    forget(lost.get("token_ids"), user_id if lost.get("inactive") else None)  # this process's token cache
+    guards.notify(user_id, **lost)
 
 
 def authenticate_token(raw: str) -> ApiToken | None:

@@ -40,7 +40,7 @@ class JobelixTarget(Target):
     heartbeat_path = "/api/autoapply/bot/heartbeat"
 
     def client(self, token, on_event=None):
-        return Client(jobelix_ws_url(self.server, token, "bot"), "jobelix", on_event=on_event)
+        return Client(jobelix_ws_url(self.server, "bot"), "jobelix", on_event=on_event, token=token)
 
     def final_stats(self, session_ids: list[str]) -> dict[str, dict]:
         from sessions_app.models import BotSession

@@ -176,6 +176,7 @@ BENCH_SERVER_ENV = {
     "THROTTLE_WRITE_RATE": "1000000/min", "THROTTLE_USER_WRITE_RATE": "1000000/min",
     "THROTTLE_HEARTBEAT_RATE": "1000000/min", "THROTTLE_PROGRESS_RATE": "1000000/min",
     "BOT_HEARTBEAT_COALESCE_SECONDS": "0",
+    "WS_MAX_SOCKETS_PER_USER": "100000",  # benches open many sockets per user (realtime/guards.py)
 }
 
 
@@ -300,9 +301,10 @@ class Client:
     """
 
     def __init__(self, url: str, protocol: str = "jobelix", auth: dict | None = None,
-                 on_event=None, headers: dict | None = None):
+                 on_event=None, headers: dict | None = None, token: str | None = None):
         self.url, self.protocol, self.auth = url, protocol, auth or {}
-        self.headers = headers or {}
+        # Jobelix: a token goes as `Authorization: Bearer` (never in the URL); a session as a Cookie header.
+        self.headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         self.on_event = on_event
         self.ws = None
         self.task = None
@@ -390,10 +392,10 @@ class Client:
                 pass
 
 
-def jobelix_ws_url(server: Server, token: str | None, channels: str = "bot", **query) -> str:
-    """The socket URL; token None: the client authenticates with a session cookie instead."""
-    params = {"token": token} if token is not None else {}
-    return f"{server.ws}/api/v1/ws?{urlencode({**params, 'channels': channels, **query})}"
+def jobelix_ws_url(server: Server, channels: str = "bot", **query) -> str:
+    """The socket's URL; the client authenticates by header (Client(token=...)) or session cookie
+    (Client(headers={"Cookie": session_cookie(...)})), never with a token in the query string."""
+    return f"{server.ws}/api/v1/ws?{urlencode({'channels': channels, **query})}"
 
 
 def session_cookie(user_id: int) -> str:

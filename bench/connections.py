@@ -54,14 +54,14 @@ async def main(args):
     close_db()
     server = start_daphne("daphne-connections")
     try:
-        warm = await Client(jobelix_ws_url(server, users[0][1])).start()
+        warm = await Client(jobelix_ws_url(server), token=users[0][1]).start()
         await warm.close()
         await asyncio.sleep(1)
         before = server.rss_kib()
         budget = Budget(args.seconds)
         t0 = time.perf_counter()
         clients, durations = await open_clients(
-            lambda i: Client(jobelix_ws_url(server, users[i % len(users)][1])), args.connections,
+            lambda i: Client(jobelix_ws_url(server), token=users[i % len(users)][1]), args.connections,
             concurrency=args.concurrency, budget=budget)
         total = time.perf_counter() - t0
         for client in clients:

@@ -76,7 +76,7 @@ async def fanout(target: str, args) -> dict:
         if peer is not None:
             return peer.client(token, on_event)
         # Staff powers come with a staff session only (the peer's staff room takes the token).
-        return Client(jobelix_ws_url(server, None, "bot:all"), on_event=on_event,
+        return Client(jobelix_ws_url(server, "bot:all"), on_event=on_event,
                       headers={"Cookie": cookies[i % len(cookies)]})
 
     http = http_client(2)

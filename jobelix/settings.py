@@ -475,3 +475,9 @@ if CHANNEL_LAYER_BACKEND == "pubsub":
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": REDIS_PREFIX},
     }}
+# --- realtime: socket security --- (realtime/guards.py, docs/security.md, docs/realtime.md)
+# `?token=` on /api/v1/ws is refused unless this is on (URLs land in logs and histories):
+# use `Authorization: Bearer` or the subprotocols ["bearer", <token>].
+WS_ALLOW_QUERY_TOKEN = env_bool("WS_ALLOW_QUERY_TOKEN", False)
+# Open sockets per user, counted across processes in Redis; one more is closed with 4429.
+WS_MAX_SOCKETS_PER_USER = env_int("WS_MAX_SOCKETS_PER_USER", 20)

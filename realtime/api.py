@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import realtime_viewer, token_of
 from core.errors import ApplicationError
 from realtime import channels as registry
+from realtime.guards import scoped_access
 from realtime.selectors import replay, watched_user_id
 
 MAX_LIMIT = 1000
@@ -44,6 +45,8 @@ class EventsView(APIView):
         for name in names:
             try:
                 registry.validate(name, viewer)
+                if registry.scoped(name):
+                    scoped_access(viewer, name)  # submissions:<job id>: its owner and staff
             except registry.ChannelError as exc:
                 if exc.status == 403:
                     raise

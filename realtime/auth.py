@@ -1,10 +1,12 @@
-"""Who is on a WebSocket: an API token (?token=, Authorization: Bearer, or the
-subprotocols ["bearer", <token>]) or else the browser's session cookie."""
+"""Who is on a WebSocket: an API token (Authorization: Bearer, the subprotocols
+["bearer", <token>], or ?token= only when WS_ALLOW_QUERY_TOKEN is on: URLs end up in
+logs and histories) or else the browser's session cookie."""
 from urllib.parse import parse_qs
 
 from channels.auth import get_user
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.auth import averified_token, bearer_from_header
@@ -13,7 +15,7 @@ from accounts.auth import averified_token, bearer_from_header
 def token_from_scope(scope):
     """Return (raw token or None, via) — via is 'query', 'header' or 'subprotocol'."""
     query = parse_qs(scope.get("query_string", b"").decode(errors="replace"))
-    if query.get("token"):
+    if query.get("token") and settings.WS_ALLOW_QUERY_TOKEN:
         return query["token"][0], "query"
     headers = dict(scope.get("headers", []))
     header = headers.get(b"authorization")
@@ -34,6 +36,7 @@ class TokenOrSessionAuthMiddleware(BaseMiddleware):
             scope["user"] = token.user if token else AnonymousUser()
             scope["auth_method"] = "token"
             scope["auth_via"] = via
+            scope["auth_token_id"] = token.pk if token else None  # realtime.guards: revocation closes it
         else:
             scope["user"] = await get_user(scope)
             scope["auth_method"] = "session"

@@ -19,19 +19,18 @@ import secrets
 import time
 from collections import deque
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import validate_host
 from redis.exceptions import RedisError
 
 from accounts.permissions import realtime_viewer
 from core.errors import ApplicationError
 from realtime import channels as registry
-from realtime import events, presence
+from realtime import events, guards, presence
 from realtime.fanout import hub
 from realtime.models import envelope
 from realtime.selectors import last_event_id, replay, watched_user_id
@@ -70,6 +69,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         finally:
             self.closed = True
             self.hub.remove(self)
+            await guards.release(self)  # hook: realtime.guards (socket cap, revocation)
             for name in list(getattr(self, "subscriptions", {})):
                 await presence.remove(name, self.connection_id)
 
@@ -109,6 +109,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 self.watched_id = await database_sync_to_async(watched_user_id)(self.user, wanted)
             except ApplicationError as exc:
                 return await self.refuse(CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_NOT_FOUND, subprotocol)
+        refusal = await guards.admit(self)  # hook: realtime.guards (per-user cap; revocation follows the socket)
+        if refusal is not None:
+            return await guards.refuse(self, refusal, subprotocol)
 
         await self.hub.start()
         await self.accept(subprotocol)
@@ -148,18 +151,14 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     def origin_allowed(self) -> bool:
         """Cookie-authenticated sockets must come from our own pages (no cross-site hijacking)."""
-        origin = dict(self.scope.get("headers", [])).get(b"origin")
-        if origin is None:
-            return True  # not a browser: browsers always send Origin on WebSockets
-        host = urlparse(origin.decode(errors="replace")).hostname or ""
-        allowed = settings.ALLOWED_HOSTS or ([".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-        return validate_host(host, allowed)
+        return guards.origin_allowed(self.scope)  # hook: scheme, host and port
 
     # --- subscriptions ------------------------------------------------------
 
     async def join(self, name):
         if name in self.subscriptions:
             return
+        await guards.check_join(self, name)  # hook: scoped channels (submissions:<job>) need owner or staff
         groups = registry.groups_for(name, self.watched_id)
         self.subscriptions[name] = groups
         for group in groups:
@@ -246,14 +245,14 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def action_subscribe(self, message):
         try:
             name = registry.validate(message.get("channel"), self.user)
+            await self.join(name)
         except registry.ChannelError as exc:
             return await self.reject_input(exc.code, str(exc))
-        await self.join(name)
         await self.send_frame(events.SYSTEM_SUBSCRIBED, events.subscribed(name, await presence.count(name)))
 
     async def action_unsubscribe(self, message):
         name = message.get("channel")
-        if name not in self.subscriptions:
+        if not isinstance(name, str) or name not in self.subscriptions:  # a list is unhashable: not a 1011
             return await self.reject_input("not_subscribed", f"Not subscribed to {str(name)[:50]!r}.")
         await self.leave(name)
         await self.send_frame(events.SYSTEM_UNSUBSCRIBED, events.unsubscribed(name))

@@ -16,7 +16,7 @@ SEVERITIES = ("info", "warning", "critical")
 # system.error codes (docs/realtime.md "Errors").
 ERROR_CODES = (
     "invalid_json", "invalid_message", "unknown_action", "unknown_channel", "forbidden_channel",
-    "not_subscribed", "frame_too_large", "rate_limited", "invalid_last_event_id",
+    "not_subscribed", "frame_too_large", "rate_limited", "invalid_last_event_id", "too_many_sockets",
 )
 
 _BROADCAST = obj({"message": STR, "severity": enum(*SEVERITIES), "action_required": BOOL})

@@ -26,7 +26,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from realtime import db, presence
-from realtime.channels import groups_to_publish
+from realtime.channels import SCOPED, groups_to_publish
 from realtime.models import envelope
 
 if TYPE_CHECKING:
@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 CATCH_UP_SQL = """
     SELECT id, user_id, channel, type, data, created_at FROM realtime_event
     WHERE id > %(after)s AND NOT (id = ANY(%(seen)s))
-      AND (user_id = ANY(%(users)s) OR user_id IS NULL OR channel = ANY(%(staff)s))
+      AND (user_id = ANY(%(users)s) OR user_id IS NULL OR channel = ANY(%(staff)s)
+           OR EXISTS (SELECT 1 FROM unnest(%(scoped_channels)s::text[], %(scoped_keys)s::text[],
+                                           %(scoped_ids)s::text[]) AS s(channel, key, id)
+                      WHERE realtime_event.channel = s.channel AND realtime_event.data ->> s.key = s.id))
     ORDER BY id LIMIT %(limit)s
 """
 
@@ -171,26 +174,32 @@ class Hub:
             self.checkpoint = await newest_event_id()
             self.seen_live.clear()
             return
-        users, staff = set(), set()
+        users, staff, scopes = set(), set(), set()
         for group in self.groups:
             kind, _, rest = group.partition(".")
             if kind == "user":
                 users.add(int(rest.split(".", 1)[0]))
             elif kind == "staff":
                 staff.add(rest)
+            elif kind == "scoped":  # scoped.<channel>.<id>: events of that channel naming that object
+                channel, _, object_id = rest.partition(".")
+                if channel in SCOPED:
+                    scopes.add((channel, SCOPED[channel].key, object_id))
+        scoped = sorted(scopes)
         seen = sorted(i for i in self.seen_live if i > self.checkpoint)
         limit = settings.REALTIME_RETENTION_EVENTS
         async with db.pool().connection() as conn:
             cursor = await conn.execute(CATCH_UP_SQL, {
                 "after": self.checkpoint, "seen": seen, "users": sorted(users), "staff": sorted(staff),
-                "limit": limit})
+                "scoped_channels": [c for c, _, _ in scoped], "scoped_keys": [k for _, k, _ in scoped],
+                "scoped_ids": [i for _, _, i in scoped], "limit": limit})
             rows = await cursor.fetchall()
             newest = await newest_event_id(conn) if len(rows) < limit else rows[-1][0]
         from realtime.services import encode
 
         for event_id, user_id, channel, type_, data, created_at in rows:
             frame = None
-            for group in groups_to_publish(user_id, channel):
+            for group in groups_to_publish(user_id, channel, data):
                 for socket in tuple(self.groups.get(group, ())):
                     if socket.floor < event_id and not socket.has_sent(event_id):
                         frame = frame or encode(envelope(event_id, type_, channel, data, created_at))

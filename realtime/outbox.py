@@ -76,9 +76,11 @@ class Outbox:
 
     # --- queueing ------------------------------------------------------------------
 
-    def send(self, stream: int, event_id: int, user_id: int | None, channel: str, frame: str) -> None:
-        """Queue a committed event for its Redis groups; never raises, never blocks."""
-        item: Item = (stream, groups_to_publish(user_id, channel),
+    def send(self, stream: int, event_id: int, user_id: int | None, channel: str, frame: str,
+             data: dict[str, Any] | None = None) -> None:
+        """Queue a committed event for its Redis groups (its `data` picks scoped groups such as
+        `scoped.submissions.<job id>`); never raises, never blocks."""
+        item: Item = (stream, groups_to_publish(user_id, channel, data),
                       {"type": "realtime.event", "id": event_id, "frame": frame})
         try:
             loop = self._loop

@@ -7,15 +7,20 @@ from django.db.models import Max, Q
 from django.db.models.expressions import RawSQL
 
 from core.errors import NotFound, PermissionDenied
-from realtime.channels import base_channel, is_staff_view, parse_id
+from realtime.channels import base_channel, is_staff_view, parse_id, scoped
 from realtime.models import Event, PurgeMark
 
 
 def visible_events(user_id: int, channels) -> "Q":
-    """Events the watched user may see on these channel names (staff views included)."""
-    own = sorted({base_channel(c) for c in channels if not is_staff_view(c)})
-    staff = sorted({base_channel(c) for c in channels if is_staff_view(c)})
+    """Events the watched user may see on these channel names (staff views and scoped channels,
+    whose access was checked on subscribe, included)."""
+    scopes = [scope for scope in map(scoped, channels) if scope is not None]
+    plain = [c for c in channels if scoped(c) is None]
+    own = sorted({base_channel(c) for c in plain if not is_staff_view(c)})
+    staff = sorted({base_channel(c) for c in plain if is_staff_view(c)})
     query = Q(pk__in=[])
+    for channel, key, value in scopes:
+        query |= Q(channel=channel, **{f"data__{key}": value})
     if own:
         query |= Q(channel__in=own) & (Q(user_id=user_id) | Q(user__isnull=True))
     if staff:

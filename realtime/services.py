@@ -61,7 +61,8 @@ def publish(user, channel: str, type: str, data: dict[str, Any]) -> Event:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STREAM_LOCK, stream_of(user_id)])
         event = Event.objects.create(user=user, channel=channel, type=type, data=payload)
         frame = encode(event.envelope())  # the one encoding: every socket gets this text
-        transaction.on_commit(lambda: outbox.send(stream_of(user_id), event.id, user_id, channel, frame))
+        transaction.on_commit(
+            lambda: outbox.send(stream_of(user_id), event.id, user_id, channel, frame, payload))
     return event
 
 
@@ -92,7 +93,7 @@ async def apublish(conn: Any, user_id: int | None, channel: str, type: str,
     async def committed() -> None:
         (event_id,) = await cursor.fetchone()
         frame = encode(envelope(event_id, type, channel, payload, now))
-        outbox.send(stream_of(user_id), event_id, user_id, channel, frame)
+        outbox.send(stream_of(user_id), event_id, user_id, channel, frame, payload)
 
     return committed
 

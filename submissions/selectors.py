@@ -1,6 +1,7 @@
 """Reads of submission jobs, scoped to who is asking (their wire shape: ``submissions.events``)."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -16,6 +17,17 @@ def jobs_visible_to(user) -> QuerySet:
     """A user's own jobs; staff see everyone's (the staff view)."""
     jobs = SubmissionJob.objects.select_related("owner")
     return jobs if user.is_staff else jobs.filter(owner=user)
+
+
+def job_owner_id(job_id: str) -> int | None:
+    """Whose job this is (None: no such job): the channel `submissions:<job id>` is for them and staff."""
+    try:
+        pk = uuid.UUID(job_id)
+    except ValueError:
+        return None
+    if str(pk) != job_id:
+        return None  # its events carry the canonical spelling: another would match none of them
+    return SubmissionJob.objects.filter(pk=pk).values_list("owner_id", flat=True).first()
 
 
 def own_jobs(user, token: ApiToken | None = None) -> QuerySet:

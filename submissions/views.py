@@ -54,8 +54,8 @@ def job_detail(request, job_id):
         {
             "job": job,
             "recent": selectors.recent_submissions(job),
-            # Staff watching someone else's job follow the staff view of the channel.
-            "channel": "submissions" if job.owner_id == request.user.pk else "submissions:all",
+            # This job's events only (its owner and staff may follow it): not every job of the user.
+            "channel": f"submissions:{job.pk}",
         },
     )
 

@@ -388,8 +388,8 @@ def ws_listen():
     def listen(server, token, channels="", **query):
         from urllib.parse import urlencode
 
-        params = {"token": token, "channels": channels, **query}
-        listener = WsListener(f"{server.ws_url}?{urlencode(params)}")
+        params = {"channels": channels, **query}  # the token in a header: ?token= is off by default
+        listener = WsListener(f"{server.ws_url}?{urlencode(params)}", headers={"Authorization": f"Bearer {token}"})
         listener.wait_for("system.connected")
         opened.append(listener)
         return listener

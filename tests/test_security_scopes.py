@@ -209,11 +209,11 @@ def test_on_the_socket_a_staff_members_token_has_no_staff_powers(make_user, make
     token, cookie = make_token(boss, "bot"), session_cookie(boss).encode()
 
     async def scenario() -> None:
-        watcher = WebsocketCommunicator(application, f"/api/v1/ws?token={token}&user_id={other.id}")
+        watcher = WebsocketCommunicator(application, f"/api/v1/ws?user_id={other.id}", headers=[(b"authorization", f"Bearer {token}".encode())])
         assert (await watcher.connect(timeout=10))[0]
         assert await watcher.receive_output(timeout=10) == {"type": "websocket.close", "code": 4403}
 
-        socket = WebsocketCommunicator(application, f"/api/v1/ws?token={token}&channels=bot:all")
+        socket = WebsocketCommunicator(application, "/api/v1/ws?channels=bot:all", headers=[(b"authorization", f"Bearer {token}".encode())])
         assert (await socket.connect(timeout=10))[0]
         frames = [await socket.receive_json_from(timeout=10) for _ in range(2)]
         assert frames[0]["type"] == "system.connected" and frames[0]["data"]["channels"] == []

@@ -3,7 +3,7 @@
  *
  *   Jobelix.realtime.on('bot.session_updated', function (data, event) { ... });
  *   Jobelix.realtime.onAny(function (event) { ... });      // every logged event (id != null), once
- *   Jobelix.realtime.onStatus(function (state) { ... });   // 'connecting' | 'live' | 'reconnecting' | 'polling' | 'signed-out'
+ *   Jobelix.realtime.onStatus(function (state) { ... });   // 'connecting' | 'live' | 'reconnecting' | 'polling' | 'signed-out' | 'forbidden'
  *
  * Pages render their state server-side and put the newest event id in
  * <body data-last-event-id> and their channels in <body data-channels>; the client
@@ -75,7 +75,9 @@
     ws.onclose = function (closeEvent) {
       if (self.ws !== ws) return;
       self.ws = null;
+      // Credentials gone (signed out, token revoked) or a staff power lost: reconnecting cannot help.
       if (closeEvent.code === 4401) { self.setState('signed-out'); return; }
+      if (closeEvent.code === 4403) { self.setState('forbidden'); return; }
       if (self.state !== 'polling') self.setState('reconnecting');  // polling works: keep saying so
       self.startPolling();
       self.scheduleReconnect();
@@ -191,7 +193,7 @@
   var body = document.body;
   var channels = (body.dataset.channels || 'system').split(',').map(function (c) { return c.trim(); }).filter(Boolean);
   var client = new RealtimeClient({ channels: channels, lastEventId: parseInt(body.dataset.lastEventId || '0', 10) });
-  var labels = { live: 'Live', reconnecting: 'Reconnecting…', polling: 'Reconnecting… (polling)', connecting: 'Connecting…', 'signed-out': 'Signed out' };
+  var labels = { live: 'Live', reconnecting: 'Reconnecting…', polling: 'Reconnecting… (polling)', connecting: 'Connecting…', 'signed-out': 'Signed out', forbidden: 'No access' };
   client.onStatus(function (state) {
     var badge = document.getElementById('live-status');
     if (badge) { badge.dataset.state = state; badge.textContent = labels[state] || state; }

@@ -2,7 +2,8 @@
  * Submissions pages, live: the job progress page (#submission-job), the job list
  * (#submission-jobs) and the staff monitor (#monitor-jobs). Pages render their state
  * server-side; this applies `submission_job.updated` / `submission.updated` events
- * (channel `submissions`, or the staff view `submissions:all`) on top. Event data is
+ * (channel `submissions`, the staff view `submissions:all`, or on a job's page
+ * `submissions:<job id>`: that job's events only) on top. Event data is
  * shown with textContent only.
  */
 (function () {
@@ -11,7 +12,7 @@
   if (!rt) return;
 
   var STATUS_LABELS = { pending: 'Pending', in_progress: 'In progress', completed: 'Completed', failed: 'Failed' };
-  var CONNECTION_LABELS = { live: '🟢 Live', reconnecting: '🔴 Reconnecting…', polling: '🔴 Reconnecting… (polling)', connecting: 'Connecting…', 'signed-out': 'Signed out' };
+  var CONNECTION_LABELS = { live: '🟢 Live', reconnecting: '🔴 Reconnecting…', polling: '🔴 Reconnecting… (polling)', connecting: 'Connecting…', 'signed-out': 'Signed out', forbidden: 'No access' };
 
   function activity(job) {
     if (job.status === 'in_progress') return job.current_directory ? 'Processing ' + job.current_directory + '…' : 'Starting…';

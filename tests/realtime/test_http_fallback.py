@@ -203,7 +203,7 @@ def test_a_user_never_gets_another_users_events(daphne_server, ws_listen, user, 
     assert errors == ["forbidden_channel"] * (len(CHANNELS) + 3)
 
     for query in [{"user_id": other_user.id}, {"user_id": other_user.id, "channels": "jobs"}]:
-        spy = WsListener(f"{daphne_server.ws_url}?{urlencode({'token': alice_token, **query})}")
+        spy = WsListener(f"{daphne_server.ws_url}?{urlencode(query)}", headers={"Authorization": f"Bearer {alice_token}"})
         spy._thread.join(10)
         assert spy.close_code == 4403 and spy.messages == []
 

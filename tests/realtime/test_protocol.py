@@ -1,5 +1,6 @@
 """The WebSocket protocol through Channels' WebsocketCommunicator on real channels-redis."""
 import json
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from channels.db import database_sync_to_async
@@ -19,10 +20,22 @@ def run(coro):
 
 
 async def connect(path, headers=None):
+    """`?token=` in these paths is sent as `Authorization: Bearer` (the query token is off by default)."""
+    path, headers = token_as_header(path, headers)
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
+
+
+def token_as_header(path, headers=None):
+    url = urlsplit(path)
+    query = parse_qsl(url.query, keep_blank_values=True)
+    tokens = [value for name, value in query if name == "token"]
+    if not tokens:
+        return path, headers
+    rest = urlencode([(name, value) for name, value in query if name != "token"], safe=",")
+    return url.path + ("?" + rest if rest else ""), [*(headers or []), (b"authorization", f"Bearer {tokens[0]}".encode())]
 
 
 async def receive(communicator, timeout=5):

@@ -125,7 +125,7 @@ def raw_websocket(port: int, token: str) -> socket.socket:
     """A WebSocket handshake by hand, then nothing: a peer that never answers protocol pings."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     key = b64encode(urandom(16)).decode()
-    sock.sendall((f"GET /api/v1/ws?token={token}&channels=jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    sock.sendall((f"GET /api/v1/ws?channels=jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
     assert b" 101 " in sock.recv(4096).split(b"\r\n", 1)[0] + b" "
@@ -138,7 +138,7 @@ def test_liveness_is_decided_by_protocol_pings_not_system_ping(pinging_daphne, w
     from tests.conftest import WsListener
 
     # The spec's clients never answer system.ping; their WebSocket library answers protocol pings.
-    quiet = WsListener(f"{server.ws_url}?token={token}&channels=jobs")
+    quiet = WsListener(f"{server.ws_url}?channels=jobs", headers={"Authorization": f"Bearer {token}"})
     quiet.send = lambda message: None  # never send anything, not even {"action": "pong"}
     try:
         quiet.wait_for("system.connected")
@@ -180,10 +180,11 @@ def test_user_id_may_be_the_username(daphne_server, ws_listen, user, other_user,
     finally:
         watcher.close()
 
-    for url, code, cookie in [(f"?token={make_token(user)}&user_id={other_user.username}", 4403, None),
-                              (f"?token={make_token(staff_user)}&user_id={user.username}", 4403, None),
-                              ("?user_id=nobody-by-that-name", 4404, session_cookie(staff_user))]:
-        refused = WsListener(daphne_server.ws_url + url, headers={"Cookie": cookie} if cookie else None)
+    for url, code, headers in [
+            (f"?user_id={other_user.username}", 4403, {"Authorization": f"Bearer {make_token(user)}"}),
+            (f"?user_id={user.username}", 4403, {"Authorization": f"Bearer {make_token(staff_user)}"}),
+            ("?user_id=nobody-by-that-name", 4404, {"Cookie": session_cookie(staff_user)})]:
+        refused = WsListener(daphne_server.ws_url + url, headers=headers)  # tokens in a header (?token= is off)
         refused._thread.join(10)
         assert refused.close_code == code
     page = requests.get(f"{daphne_server.url}/api/v1/events", params={"user_id": other_user.username},

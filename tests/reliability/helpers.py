@@ -32,7 +32,7 @@ class Dashboard:
         self.task: asyncio.Task | None = None
 
     def url(self) -> str:
-        query = {"channels": self.channels} if self.token is None else {"token": self.token, "channels": self.channels}
+        query = {"channels": self.channels}
         if self.last_event_id:
             query["last_event_id"] = self.last_event_id
         return f"{self.ws_url}?{urlencode(query)}"
@@ -48,7 +48,7 @@ class Dashboard:
         backoff = 0.2
         while not self.stopping:
             try:
-                headers = {"Cookie": self.cookie} if self.cookie else None
+                headers = {"Cookie": self.cookie} if self.cookie else {"Authorization": f"Bearer {self.token}"}
                 async with connect(self.url(), additional_headers=headers, open_timeout=10, ping_interval=None,
                                    close_timeout=1) as ws:
                     self.connects += 1

@@ -28,12 +28,13 @@ REPLY_TYPES = {"system.error", "system.subscribed", "system.unsubscribed", "syst
 SEED = int(os.environ.get("JOBELIX_FUZZ_SEED", "20261124"))
 
 
-def ws_url(server, token, channels="bot"):
-    return f"{server.ws_url}?token={token}&channels={channels}"
+def ws_url(server, channels="bot"):
+    return f"{server.ws_url}?channels={channels}"
 
 
 def open_ws(server, token, channels="bot"):
-    ws = connect(ws_url(server, token, channels), open_timeout=15, max_size=2**24, close_timeout=2, legacy=True)
+    ws = connect(ws_url(server, channels), additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=15,
+                 max_size=2**24, close_timeout=2, legacy=True)
     welcome = json.loads(ws.recv(timeout=10))
     assert welcome["type"] == "system.connected"
     return ws
@@ -297,7 +298,7 @@ def raw_upgrade(port, token) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall((
-        f"GET /api/v1/ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     ).encode())
     head = b""

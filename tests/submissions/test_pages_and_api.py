@@ -142,7 +142,7 @@ def test_staff_see_every_active_job(staff_user, user, other_user, make_job, api_
     assert 'data-channels="submissions:all"' in html
 
     page = client.get(f"/submissions/{running.pk}/")
-    assert page.status_code == 200 and 'data-channels="submissions:all"' in page.content.decode()
+    assert page.status_code == 200 and f'data-channels="submissions:{running.pk}"' in page.content.decode()
     api_client.force_authenticate(staff_user)
     everyone = api_client.get("/api/v1/submissions/jobs?scope=all").json()["jobs"]
     assert {j["job_id"] for j in everyone} == {str(running.pk), str(waiting.pk), str(finished.pk)}
@@ -165,7 +165,7 @@ def test_progress_page_shows_state_escaped(user, make_job):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert 'data-field="failed">1<' in html and 'data-field="total">2<' in html
     assert 'style="width: 50.00%"' in html
-    assert 'data-channels="submissions"' in html
+    assert f'data-channels="submissions:{job.pk}"' in html  # this job's events only (test_job_channel.py)
 
 
 # -- admin --------------------------------------------------------------------------
