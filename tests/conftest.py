@@ -232,6 +232,8 @@ def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
             raise RuntimeError(f"Celery worker exited:\n{worker.log()}")
         if pinger.control.ping(destination=[node], timeout=0.5):
             worker.node = node
+            if not overrides.get("REDIS_URL"):  # on this run's broker: the flush waits for it
+                _live_workers.append(worker)
             return worker
     worker.stop()
     raise RuntimeError(f"Celery worker did not answer a ping in 60 s:\n{worker.log()}")
@@ -246,27 +248,47 @@ def celery_worker(django_db_setup, django_db_blocker, process_dir):
     worker.stop()
 
 
+# Celery workers this session started and has not stopped (start_celery_worker adds them).
+_live_workers: list = []
+
+
 @pytest.fixture(autouse=True)
-def _worker_idle_before_flush(request):
-    """A transactional test's database is flushed when it ends; a task of the session's Celery
-    worker still writing then deadlocks the flush (seen on fresh clones). So a test that uses
-    the worker lets it go idle first: this fixture is set up after the database helper, hence
+def _workers_idle_before_flush(request):
+    """A transactional test's database is flushed when it ends; a task still writing then
+    deadlocks the flush (seen on fresh clones). Any live worker may hold one, even one the
+    test did not ask for (a scrape queues analysis on the session's worker). So every such
+    test lets them go idle first: this fixture is set up after the database helper, hence
     torn down before it."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server"))
-    if not transactional or "celery_worker" not in request.fixturenames:
+    if not transactional:
         yield
         return
     request.getfixturevalue("_django_db_helper")
-    worker = request.getfixturevalue("celery_worker")
     yield
-    from tests.support import wait_until_idle
+    for worker in [w for w in _live_workers if w.proc.poll() is None]:
+        _until_quiet(worker)
 
-    try:
-        wait_until_idle(worker, timeout=60)
-    except AssertionError:  # still busy after a minute: the flush may yet get through
-        pass
+
+def _until_quiet(worker, timeout=60.0, quiet_seconds=0.3) -> None:
+    """Until the worker has run and reserved nothing for `quiet_seconds`; at once if it does not
+    answer (paused or stopped by the test); after `timeout` the flush may yet get through."""
+    from jobelix.celery import app as celery_app
+
+    inspector = celery_app.control.inspect(destination=[worker.node], timeout=1)
+    deadline, quiet_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        active = inspector.active()
+        if not active:
+            return
+        if any(active.values()) or any((inspector.reserved() or {}).values()):
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > quiet_seconds:
+            return
+        time.sleep(0.1)
 
 
 @pytest.fixture

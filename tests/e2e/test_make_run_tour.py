@@ -207,7 +207,7 @@ def recommendations(page) -> list[tuple[str, str, str]]:
     page.reload()
     items = page.locator("#recommendation-list > li:not(.empty)")
     return [(items.nth(i).locator(".badge").first.inner_text(), items.nth(i).locator("a").first.inner_text(),
-             items.nth(i).locator("span.muted").first.inner_text().removeprefix("at "))
+             items.nth(i).locator("span.muted").first.inner_text().strip().removeprefix("at "))
             for i in range(items.count())]
 
 
