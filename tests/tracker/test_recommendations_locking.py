@@ -13,18 +13,22 @@ from django.db import connection, transaction
 
 from accounts.models import Profile
 from realtime import publish
+from tests.support import wait_until_idle
 from tracker import events, services
 from tracker.models import Job, Recommendation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_recompute_waits_for_an_analysis_holding_the_job_instead_of_deadlocking(user):
+def test_recompute_waits_for_an_analysis_holding_the_job_instead_of_deadlocking(user, celery_worker):
     Profile.objects.create(user=user, skills=["Python", "Django", "PostgreSQL"], desired_titles=["Backend Engineer"],
                            remote_preference="remote", years_experience=5)
     job, _ = services.create_job(user, company="Hooli", job_title="Backend Engineer", location="Remote",
                                  job_description="## Requirements\n- Python and Django\n- PostgreSQL")
     services.analyze_job(job.id)
+    # create_job queued its own analysis and recompute: let the worker finish them, so only
+    # the two threads below touch the job and the recommendations.
+    wait_until_idle(celery_worker)
     Recommendation.objects.filter(user=user).delete()  # the job is a new recommendation for the recompute
     errors: list[BaseException] = []
     holding = threading.Event()
