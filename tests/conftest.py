@@ -267,28 +267,13 @@ def _workers_idle_before_flush(request):
         return
     request.getfixturevalue("_django_db_helper")
     yield
+    from tests.support import wait_until_idle
+
     for worker in [w for w in _live_workers if w.proc.poll() is None]:
-        _until_quiet(worker)
-
-
-def _until_quiet(worker, timeout=60.0, quiet_seconds=0.3) -> None:
-    """Until the worker has run and reserved nothing for `quiet_seconds`; at once if it does not
-    answer (paused or stopped by the test); after `timeout` the flush may yet get through."""
-    from jobelix.celery import app as celery_app
-
-    inspector = celery_app.control.inspect(destination=[worker.node], timeout=1)
-    deadline, quiet_since = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        active = inspector.active()
-        if not active:
-            return
-        if any(active.values()) or any((inspector.reserved() or {}).values()):
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > quiet_seconds:
-            return
-        time.sleep(0.1)
+        try:
+            wait_until_idle(worker, timeout=60, quiet_seconds=0.3, silent_is_idle=True)
+        except AssertionError:  # still busy after a minute: the flush may yet get through
+            pass
 
 
 @pytest.fixture

@@ -72,23 +72,26 @@ def wait_until(predicate, timeout=15.0, interval=0.1, message="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
 
 
-def wait_until_idle(worker, timeout=30):
-    """Wait until the Celery worker has no task running or reserved (results are not kept).
-    Tests whose requests queue work call it before they end: flushing the test database
-    beside a task that is still writing deadlocks."""
+def wait_until_idle(worker, timeout=30, quiet_seconds=1.0, silent_is_idle=False):
+    """Wait until the Celery worker has no task running or reserved (results are not kept)
+    for `quiet_seconds`. Tests whose requests queue work call it before they end: flushing
+    the test database beside a task that is still writing deadlocks. `silent_is_idle`: a
+    worker that does not answer (paused or stopped by its test) counts as idle at once."""
     from jobelix.celery import app as celery_app
 
     deadline = time.monotonic() + timeout
     inspector = celery_app.control.inspect(destination=[worker.node], timeout=1)
     quiet_since = None
     while time.monotonic() < deadline:
-        active, reserved = inspector.active() or {}, inspector.reserved() or {}
-        busy = any(active.values()) or any(reserved.values()) or not active
+        active = inspector.active() or {}
+        if not active and silent_is_idle:
+            return
+        busy = not active or any(active.values()) or any((inspector.reserved() or {}).values())
         if busy:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.0:
+        elif time.monotonic() - quiet_since > quiet_seconds:
             return
         time.sleep(0.2)
     raise AssertionError("worker still busy")
