@@ -1,6 +1,6 @@
 """Where a heartbeat's time goes on the fast path: N heartbeats through jobelix.asgi.application
-in this process (no daphne, no sockets, one at a time) under cProfile, and the parts that run
-on threads (the throttle check; the token check when it is not cached) timed on their own.
+in this process (no daphne, no sockets, one at a time) under cProfile, and two parts timed on
+their own: the throttle check, and the token check when it is not cached.
 
     python -m jobelix.launch bench -- bench/_profile_fastpath.py [rounds]
     (not run by plain `make bench`: it starts with _)
@@ -25,8 +25,9 @@ setup_django()
 from django.test import Client  # noqa: E402
 
 from accounts.auth import verified_token  # noqa: E402
+from core import throttles  # noqa: E402
 from jobelix.asgi import application  # noqa: E402
-from realtime.fasthttp import give_back, take_throttles  # noqa: E402
+from realtime.fasthttp import Caller  # noqa: E402
 from sessions_app.api import HeartbeatView  # noqa: E402
 
 PATH = "/api/autoapply/bot/heartbeat"
@@ -101,14 +102,15 @@ def main() -> None:
     throttle_samples, lookup_samples = [], []
     for _ in range(200):
         t0 = time.perf_counter()
-        counted = take_throttles(HeartbeatView, cached)
+        counted, _ = throttles.count(throttles.windows_of(HeartbeatView.throttle_classes, Caller(cached)))
         throttle_samples.append(time.perf_counter() - t0)
-        give_back(counted or [])
+        if counted is not None:
+            throttles.give_back(counted)
         t0 = time.perf_counter()
         from accounts.services import authenticate_token
         authenticate_token(token)
         lookup_samples.append(time.perf_counter() - t0)
-    figure("throttle check (2 throttles, Redis; on a thread in the fast path)", ms_summary(throttle_samples))
+    figure("throttle check (2 throttles, one Redis round trip; sync client, as the progress path)", ms_summary(throttle_samples))
     figure("token lookup uncached (PostgreSQL; once per API_TOKEN_CACHE_SECONDS)", ms_summary(lookup_samples))
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)

@@ -14,10 +14,10 @@ exact answer. What a fast path accepts is a subset of what the normal path accep
 - a token the normal path's authentication accepts (accounts.auth, the same
   cache), of a scope the view names (its `token_scopes`, accounts.permissions);
   the view's serializer or rules accept the body;
-- the view's throttles (core.throttles, the same Redis counters DRF keeps) allow it:
-  a spent budget goes to the view, which answers 429 with Retry-After. A request
-  counted here and then handed to Django after all is given back its counts first,
-  so DRF counts it once, as on the normal path.
+- the view's throttles allow it (core.throttles: the same windows DRF counts in, all of
+  them in one Redis round trip on the loop): a spent budget goes to the view, which
+  answers 429 with Retry-After. A request counted here and then handed to Django after
+  all is given back its counts first, so DRF counts it once, as on the normal path.
 The answer carries the headers Django's middleware adds to API responses.
 """
 from __future__ import annotations
@@ -25,20 +25,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
-from redis.exceptions import RedisError
-from rest_framework.throttling import BaseThrottle
 from rest_framework.utils import json as drf_json
 from rest_framework.views import APIView
 
 from accounts.auth import averified_token, bearer_from_header
 from accounts.models import ApiToken
 from accounts.permissions import accepted_scopes
+from core import throttles
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +52,7 @@ class Fallback(Exception):
 class Request:
     def __init__(self, scope: Scope, body: bytes) -> None:
         self.scope, self.body = scope, body
-        self.counted: list[BaseThrottle] = []  # throttle counts to give back if Django answers after all
+        self.counted: throttles.Counted | None = None  # throttle counts to give back if Django answers after all
         self.headers: dict[bytes, bytes] = {}
         for name, value in scope.get("headers", []):
             self.headers.setdefault(name.lower(), value)
@@ -121,59 +118,21 @@ class Request:
         return token
 
     async def throttle(self, view: type[APIView], token: ApiToken) -> None:
-        """Count this request in `view`'s throttle budgets, or hand it to the view (429)."""
-        counted = await sync_to_async(take_throttles, thread_sensitive=False, executor=_cache_threads)(view, token)
+        """Count this request in `view`'s throttle budgets (one Redis round trip), or hand it
+        to the view, which answers 429 with Retry-After."""
+        counted, _ = await throttles.acount(throttles.windows_of(view.throttle_classes, Caller(token)))
         if counted is None:
             raise Fallback
         self.counted = counted
 
 
-# The throttles' counters are in Redis through Django's (blocking) cache client: they are
-# read and written on these threads, never on the server's loop.
-_cache_threads = ThreadPoolExecutor(2, thread_name_prefix="fastpath-throttle")
-
-
-class _Caller:
+class Caller:
     """What core.throttles reads of a DRF request: its method, its token (request.auth), its user."""
 
     method = "POST"
 
     def __init__(self, token: ApiToken) -> None:
         self.auth, self.user = token, token.user
-
-
-def take_throttles(view: type[APIView], token: ApiToken) -> list[BaseThrottle] | None:
-    """Count a POST with `token` in `view`'s throttles as DRF's check_throttles does (the same
-    classes, the same Redis counters): the throttles that counted it, or None when a budget is
-    spent (its counts given back: the view then refuses it with 429 and Retry-After)."""
-    caller, instance = _Caller(token), view()
-    counted, spent = [], False
-    for throttle_class in view.throttle_classes:
-        throttle = throttle_class()
-        if throttle.allow_request(caller, instance):  # type: ignore[arg-type]  # our throttles read .auth/.user only
-            counted.append(throttle)
-        else:
-            spent = True
-    if spent:
-        give_back(counted)
-        return None
-    return counted
-
-
-def give_back(counted: list[BaseThrottle]) -> None:
-    """Undo the counts take_throttles made, for a request Django answers after all (and counts)."""
-    for throttle in counted:
-        key, now = getattr(throttle, "key", None), getattr(throttle, "now", None)
-        if key is None or now is None:
-            continue  # nothing was counted (no rate, no key)
-        cache, duration = throttle.cache, throttle.duration  # type: ignore[attr-defined]  # SimpleRateThrottle's
-        try:
-            history = cache.get(key, [])
-            if now in history:
-                history.remove(now)
-                cache.set(key, history, duration)
-        except (RedisError, OSError):
-            pass  # the cache is away: the count expires with its window
 
 
 async def read_body(receive: Receive) -> tuple[bytes, list[dict[str, Any]], bool]:
@@ -246,8 +205,8 @@ def fast_path(handler: FastHandler) -> Callable[[Scope, Receive, Send, App], Awa
                 request.check_common()
                 data = await handler(request)
             except Fallback:
-                if request.counted:
-                    await sync_to_async(give_back, thread_sensitive=False, executor=_cache_threads)(request.counted)
+                if request.counted is not None:
+                    await throttles.agive_back(request.counted)
             else:
                 logger.debug("fast path answered %s", scope["path"])
                 return await answer(request, send, data)

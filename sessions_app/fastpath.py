@@ -4,7 +4,8 @@ A bot sends a heartbeat every few seconds and a dashboard waits for it, so the
 ordinary valid heartbeat is answered here, without DRF, the ORM's connection or a
 thread per request, under the view's own rules: the token from the short-lived
 cache (accounts.auth) with a scope HeartbeatView accepts, the body checked by the
-view's serializer, the view's throttles (core.throttles: the same budgets). Then
+view's rules (serializers.plain_heartbeat, else the view's serializer), the view's
+throttles (core.throttles: the same budgets, one Redis round trip). Then
 ONE guarded UPDATE … RETURNING (the row of this user's live session, only if no
 counter goes down: the rules of services.record_heartbeat; it also returns the
 status and activity before the update), the coalescing rule of
@@ -57,10 +58,12 @@ async def heartbeat(request: Request) -> dict[str, Any]:
     """The bot's heartbeat: the session's activity and stats, `starting` becomes `running`."""
     body = request.json()
     token = await request.token(HeartbeatView, body)
-    serializer = serializers.HeartbeatSerializer(data=body)
-    if not serializer.is_valid():
-        raise Fallback
-    data = serializer.validated_data
+    data = serializers.plain_heartbeat(body)
+    if data is None:
+        serializer = serializers.HeartbeatSerializer(data=body)
+        if not serializer.is_valid():
+            raise Fallback
+        data = serializer.validated_data
     stats = serializers.stats_of(data["stats"])
     await request.throttle(HeartbeatView, token)
     try:

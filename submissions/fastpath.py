@@ -23,8 +23,9 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from accounts.models import ApiToken
+from core import throttles
 from core.errors import ApplicationError
-from realtime.fasthttp import Fallback, Request, fast_path, give_back, take_throttles
+from realtime.fasthttp import Caller, Fallback, Request, fast_path
 from submissions import api
 
 logger = logging.getLogger(__name__)
@@ -33,18 +34,18 @@ _threads = ThreadPoolExecutor(settings.SUBMISSIONS_PROGRESS_THREADS, thread_name
 
 def _apply(body: dict[str, Any], token: ApiToken) -> dict[str, Any] | None:
     """The view's throttles, then its rules; None when the view should answer (429, a refusal)."""
-    counted = take_throttles(api.UpdateProgressView, token)
+    counted, _ = throttles.count(throttles.windows_of(api.UpdateProgressView.throttle_classes, Caller(token)))
     if counted is None:
         return None
     close_old_connections()  # these threads keep their connection: drop it if it broke or aged out
     try:
         return api.update_progress(body, token)
     except ApplicationError:
-        give_back(counted)  # the view counts it when it answers
+        throttles.give_back(counted)  # the view counts it when it answers
         return None
     except Exception:  # nothing committed (the database restarting…): the view answers, 503 or not
         logger.warning("progress fast path failed; the normal view answers", exc_info=True)
-        give_back(counted)
+        throttles.give_back(counted)
         return None
 
 

@@ -78,3 +78,49 @@ def test_an_unreachable_cache_lets_writes_through(make_user, make_token):
                         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     with override_settings(API_THROTTLE_RATES=rates(write="1/min"), CACHES=dead):
         assert [save_job(mine, n).status_code for n in range(2)] == [201, 201]
+
+
+def test_concurrent_writes_never_get_past_the_budget(make_user, make_token):
+    """Counting is one atomic step in Redis: 24 writes at once against a budget of 5 let
+    exactly 5 through (a read-then-write counter lets most of them through)."""
+    import threading
+
+    from core.throttles import WriteThrottle, count
+
+    user = make_user("throttle-race")
+    make_token(user)
+    token = user.api_tokens.get()
+    caller = type("Caller", (), {"method": "POST", "auth": token, "user": user})()
+    with override_settings(API_THROTTLE_RATES=rates(write="5/min")):
+        window = WriteThrottle().window(caller)
+        assert window is not None and window.limit == 5 and window.seconds == 60
+        barrier, results = threading.Barrier(24), []
+
+        def write() -> None:
+            barrier.wait()
+            results.append(count([window])[0] is not None)
+
+        threads = [threading.Thread(target=write) for _ in range(24)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert results.count(True) == 5 and len(results) == 24
+
+
+def test_a_given_back_count_frees_its_place_and_retry_after_is_the_oldests_age(make_user, make_token):
+    from core.throttles import WriteThrottle, count, give_back
+
+    user = make_user("throttle-give-back")
+    make_token(user)
+    token = user.api_tokens.get()
+    caller = type("Caller", (), {"method": "POST", "auth": token, "user": user})()
+    with override_settings(API_THROTTLE_RATES=rates(write="2/hour")):
+        window = WriteThrottle().window(caller)
+        first, _ = count([window])
+        assert first is not None and count([window])[0] is not None
+        refused, waits = count([window])
+        assert refused is None and 3590 < waits[0] <= 3600  # the oldest leaves the hour's window then
+        give_back(first)
+        assert count([window])[0] is not None  # its place was free again
+        assert count([window])[0] is None
