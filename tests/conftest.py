@@ -23,6 +23,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from jobelix.embedded import free_port, start_redis_process, wait_for_port
+from tests.support import live_workers, live_workers_idle
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The browser jobelix.launch found or installed (jobelix/browser.py) and exported: every browser test
@@ -233,7 +234,7 @@ def start_celery_worker(process_dir, name="worker", **overrides) -> Process:
         if pinger.control.ping(destination=[node], timeout=0.5):
             worker.node = node
             if not overrides.get("REDIS_URL"):  # on this run's broker: the flush waits for it
-                _live_workers.append(worker)
+                live_workers.append(worker)
             return worker
     worker.stop()
     raise RuntimeError(f"Celery worker did not answer a ping in 60 s:\n{worker.log()}")
@@ -249,9 +250,6 @@ def celery_worker(django_db_setup, django_db_blocker, process_dir):
 
 
 # Celery workers this session started and has not stopped (start_celery_worker adds them).
-_live_workers: list = []
-
-
 @pytest.fixture(autouse=True)
 def _workers_idle_before_flush(request):
     """A transactional test's database is flushed when it ends; a task still writing then
@@ -267,13 +265,7 @@ def _workers_idle_before_flush(request):
         return
     request.getfixturevalue("_django_db_helper")
     yield
-    from tests.support import wait_until_idle
-
-    for worker in [w for w in _live_workers if w.proc.poll() is None]:
-        try:
-            wait_until_idle(worker, timeout=60, quiet_seconds=0.3, silent_is_idle=True)
-        except AssertionError:  # still busy after a minute: the flush may yet get through
-            pass
+    live_workers_idle()  # still busy after a minute: the flush may yet get through
 
 
 @pytest.fixture

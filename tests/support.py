@@ -72,6 +72,20 @@ def wait_until(predicate, timeout=15.0, interval=0.1, message="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
 
 
+# Celery workers on this run's broker (conftest.start_celery_worker registers them).
+live_workers: list = []
+
+
+def live_workers_idle(timeout: float = 60, quiet_seconds: float = 0.3) -> None:
+    """Let every live worker on this run's broker go quiet: background work a test's writes
+    queued (an analysis after create_job, a refresh after a profile save) has then ended."""
+    for worker in [w for w in live_workers if w.proc.poll() is None]:
+        try:
+            wait_until_idle(worker, timeout=timeout, quiet_seconds=quiet_seconds, silent_is_idle=True)
+        except AssertionError:  # still busy after `timeout`: go on, as before this wait
+            pass
+
+
 def wait_until_idle(worker, timeout=30, quiet_seconds=1.0, silent_is_idle=False):
     """Wait until the Celery worker has no task running or reserved (results are not kept)
     for `quiet_seconds`. Tests whose requests queue work call it before they end: flushing

@@ -3,7 +3,7 @@
 `publish_every_event()` is called inside a test marked django_db(transaction=True)
 (tests/tracker/test_events_catalogue.py and tests/realtime/test_catalogue.py). It
 makes its own user and data; Celery task bodies are called as plain functions, so no
-worker is needed.
+worker is needed (a live one first finishes what the writes queued: live_workers_idle).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from accounts.models import Profile
 from accounts.serializers import ProfileSerializer
 from accounts.services import save_profile
 from scraping.models import Company, JobPosting
+from tests.support import live_workers_idle
 from tracker import services, tasks
 
 PYTHON_JOB = "## Requirements\n- Python and Django\n- PostgreSQL\n## Nice to have\n- Kubernetes"
@@ -37,6 +38,10 @@ def publish_every_event() -> None:
                                                                             "Kubernetes"]}, partial=True)
     writer.is_valid(raise_exception=True)
     save_profile(writer)
+
+    # The session's Celery worker (if one runs) analyses the job and refreshes recommendations on
+    # its own after these writes: let it finish, so the recomputes below find what they expect.
+    live_workers_idle()
 
     # recommendations.new: the user's own job (job_id) and a scraped posting (posting_id) ...
     board = Company.objects.create(name="Initech", source=Company.Source.GREENHOUSE, board_token=f"events-{tag}")
