@@ -148,6 +148,8 @@ def _channel_layer_host(url):
     }
 
 
+# Channels' layer: no longer on the live path (realtime/live.py publishes and subscribes with
+# Redis pub/sub itself); kept for Channels' own tools and the bench's floor comparison.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -452,9 +454,6 @@ SUBMISSIONS_SCREENSHOT_DIR = Path(env("SUBMISSIONS_SCREENSHOT_DIR") or BASE_DIR 
 JOBELIX_HOSTED_BOT = env_bool("JOBELIX_HOSTED_BOT", True)
 JOBELIX_BOT_OUTPUT = Path(env("JOBELIX_BOT_OUTPUT") or BASE_DIR / ".jobelix" / "bot-output")
 # --- realtime speed --- (docs/performance.md, docs/deploy.md)
-# The fan-out hub's one layer channel per process takes every event its sockets follow:
-# let it hold bursts (the core layer drops silently past capacity).
-CHANNEL_LAYERS["default"]["CONFIG"]["channel_capacity"] = {"realtime-hub.*": 20000}  # type: ignore[index]
 # The outbox (realtime/outbox.py): queues per process, by stream, and each queue's bound.
 REALTIME_OUTBOX_SHARDS = env_int("REALTIME_OUTBOX_SHARDS", 16)
 REALTIME_OUTBOX_CAPACITY = env_int("REALTIME_OUTBOX_CAPACITY", 1000)
@@ -466,15 +465,6 @@ API_TOKEN_CACHE_SECONDS = float(env("API_TOKEN_CACHE_SECONDS") or 2.0)
 # Threads per web process running worker progress updates off the request cycle
 # (submissions/fastpath.py); each keeps one PostgreSQL connection.
 SUBMISSIONS_PROGRESS_THREADS = env_int("SUBMISSIONS_PROGRESS_THREADS", 4)
-# The channel layer's backend: "core" (channels_redis.core, the default: capacity, expiry,
-# at-least-once to a listening process) or "pubsub" (RedisPubSubChannelLayer: at most
-# once, no capacity); bench/ compares them (docs/performance.md).
-CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND") or "core"
-if CHANNEL_LAYER_BACKEND == "pubsub":
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": REDIS_PREFIX},
-    }}
 # --- realtime: socket security --- (realtime/guards.py, docs/security.md, docs/realtime.md)
 # `?token=` on /api/v1/ws is refused unless this is on (URLs land in logs and histories):
 # use `Authorization: Bearer` or the subprotocols ["bearer", <token>].

@@ -1,19 +1,20 @@
-"""The fan-out hub: one channel-layer channel per process, a local loop writes the sockets.
+"""The fan-out hub: one Redis subscription per process and group, a local loop writes the sockets.
 
 Channels' usual shape gives every socket its own layer channel: one Redis message
 per socket and group, a receive per socket, a thread hop per message, and each
-consumer encoding the event again. Here each web process has ONE layer channel,
-added once to every group one of its sockets follows; the publisher's frame
-(encoded once, realtime.services.encode) arrives once per process and group, and
-this loop writes that same text to the process's sockets in that group, each
-socket skipping ids it already sent.
+consumer encoding the event again. Here each web process has ONE pub/sub connection
+(realtime.live), subscribed once to every group one of its sockets follows; the
+publisher's frame (encoded once, realtime.services.encode) arrives once per process
+and group, and this loop writes that same text to the process's sockets in that
+group, each socket skipping ids it already sent.
 
 Every REALTIME_PING_INTERVAL seconds the hub (not each socket) sends one encoded
-`system.ping` to all its sockets, re-joins its groups (a Redis restart forgets
-them), refreshes presence in one pipeline per channel, and asks PostgreSQL ONE
-query for events after its checkpoint that its sockets should have but did not
-get live (a send lost while Redis was down, an outbox that was full). Liveness is
-not decided here: daphne's WebSocket protocol pings drop dead peers.
+`system.ping` to all its sockets, leaves groups no socket follows any more,
+refreshes presence in one pipeline per channel, and asks PostgreSQL ONE query for
+events after its checkpoint that its sockets should have but did not get live (a
+send lost while Redis was down, an outbox that was full). The same catch-up runs as
+soon as a lost Redis connection is back. Liveness is not decided here: daphne's
+WebSocket protocol pings drop dead peers.
 """
 from __future__ import annotations
 
@@ -21,11 +22,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
-from redis.exceptions import RedisError
 
-from realtime import db, presence
+from realtime import db, live, presence
 from realtime.channels import SCOPED, groups_to_publish
 from realtime.models import envelope
 
@@ -50,7 +49,7 @@ class Hub:
         self.groups: dict[str, set[RealtimeConsumer]] = {}
         self.joined: dict[str, asyncio.Future[None]] = {}
         self.sockets: set[RealtimeConsumer] = set()
-        self.channel_name: str | None = None
+        self.subscriber: live.Subscriber | None = None
         self.started: asyncio.Future[None] | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.checkpoint = 0
@@ -60,14 +59,14 @@ class Hub:
         if self.started is None:
             self.started = asyncio.get_running_loop().create_future()
             try:
-                self.channel_name = await get_channel_layer().new_channel("realtime-hub")
                 self.checkpoint = await newest_event_id()
+                self.subscriber = live.Subscriber(self.deliver, self.lost_redis, self.catch_up)
             except BaseException as exc:
                 self.started.set_exception(exc)
                 self.started.exception()  # retrieved: the next start() raises it again
                 self.started = None
                 raise
-            self.tasks = [asyncio.ensure_future(self.receive_loop()), asyncio.ensure_future(self.tick_loop())]
+            self.tasks = [asyncio.ensure_future(self.subscriber.run()), asyncio.ensure_future(self.tick_loop())]
             self.started.set_result(None)
         await self.started
 
@@ -78,15 +77,15 @@ class Hub:
         self.sockets.add(socket)
 
     async def join(self, socket: RealtimeConsumer, group: str) -> None:
-        """Add the socket to a group; the process joins the layer group with its first socket."""
+        """Add the socket to a group; the process subscribes to it with its first socket."""
         members = self.groups.setdefault(group, set())
         members.add(socket)
         joined = self.joined.get(group)
         if joined is None:
             joined = self.joined[group] = asyncio.get_running_loop().create_future()
             try:
-                assert self.channel_name is not None
-                await get_channel_layer().group_add(group, self.channel_name)
+                assert self.subscriber is not None
+                await self.subscriber.join(group)
             except BaseException as exc:
                 del self.joined[group]
                 joined.set_exception(exc)
@@ -108,20 +107,11 @@ class Hub:
 
     # --- live events -----------------------------------------------------------------
 
-    async def receive_loop(self) -> None:
-        layer = get_channel_layer()
-        assert self.channel_name is not None
-        while True:
-            try:
-                message = await layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as exc:
-                logger.warning("realtime: the hub lost Redis (%s); closing its sockets with 4503", exc)
-                await self.close_all()
-                await asyncio.sleep(1)
-                continue
-            await self.deliver(message.get("group"), message.get("id"), message.get("frame"))
+    async def lost_redis(self) -> None:
+        """The subscription broke: sockets are told to reconnect (4503) and resume from the log."""
+        await self.close_all()
+        if self.subscriber is not None:
+            self.subscriber.groups.clear()  # no socket is left to follow them
 
     async def deliver(self, group: Any, event_id: Any, frame: Any) -> None:
         if not isinstance(event_id, int) or not isinstance(frame, str):
@@ -157,14 +147,13 @@ class Hub:
         ping = encode(envelope(None, events.SYSTEM_PING, "system", events.ping()))
         for socket in tuple(self.sockets):
             await socket.send_text(ping)
-        layer = get_channel_layer()
+        assert self.subscriber is not None
         for group, members in list(self.groups.items()):
-            if members:
-                await layer.group_add(group, self.channel_name)
-            else:
+            if not members:
                 del self.groups[group]
                 self.joined.pop(group, None)
-                await layer.group_discard(group, self.channel_name)
+                await self.subscriber.leave(group)
+        await self.subscriber.ping()
         await presence.refresh({socket.connection_id: list(socket.subscriptions) for socket in self.sockets})
         await self.catch_up()
 

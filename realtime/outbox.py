@@ -5,8 +5,10 @@ fast paths after their COMMIT. It only queues: a bounded queue per shard, the sh
 chosen by the event's stream (its user), and one sender task per shard, so one
 user's events leave in the order they were queued (the core channel layer reorders
 concurrent senders and drops past capacity: one sender per ordering key avoids
-both). A full queue drops the live send, never the write: the event is in the log,
-and open sockets catch it up at the next ping (realtime.fanout), others on resume.
+both). Each sender publishes everything its queue holds in one round trip
+(realtime.live: Redis pub/sub). A full queue drops the live send, never the write:
+the event is in the log, and open sockets catch it up at the next ping
+(realtime.fanout), others on resume.
 
 The queues live on one event loop per process: daphne's own loop once the ASGI
 application has bound it (jobelix.asgi), else a daemon thread's loop (Celery
@@ -22,14 +24,15 @@ import threading
 import time
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 
+from realtime import live
 from realtime.channels import groups_to_publish
 
 logger = logging.getLogger(__name__)
 
-Item = tuple[int, list[str], dict[str, Any]]
+Item = tuple[int, list[str], int, str]  # stream, groups, event id, frame
+BATCH = 256  # events per round trip at most
 
 
 class Outbox:
@@ -80,8 +83,7 @@ class Outbox:
              data: dict[str, Any] | None = None) -> None:
         """Queue a committed event for its Redis groups (its `data` picks scoped groups such as
         `scoped.submissions.<job id>`); never raises, never blocks."""
-        item: Item = (stream, groups_to_publish(user_id, channel, data),
-                      {"type": "realtime.event", "id": event_id, "frame": frame})
+        item: Item = (stream, groups_to_publish(user_id, channel, data), event_id, frame)
         try:
             loop = self._loop
             if loop is None or self._pid != os.getpid() or loop.is_closed():
@@ -105,16 +107,17 @@ class Outbox:
 
     async def _run(self, queue: asyncio.Queue[Item]) -> None:
         while True:
-            _, groups, message = await queue.get()
+            batch = [await queue.get()]
+            while len(batch) < BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
             try:
-                layer = get_channel_layer()
-                for group in groups:
-                    await layer.group_send(group, {**message, "group": group})
+                await live.publish((groups, event_id, frame) for _, groups, event_id, frame in batch)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.failed += 1
-                self._warn(f"event {message['id']} stored but not sent live ({exc!r}); clients will resume it")
+                self.failed += len(batch)
+                self._warn(f"events {batch[0][2]}..{batch[-1][2]} stored but not sent live ({exc!r}); "
+                           "clients will resume them")
 
     def _warn(self, text: str) -> None:
         now = time.monotonic()

@@ -3,7 +3,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from tests.realtime.conftest import layer_on, publish_now
+from tests.realtime.conftest import live_on, publish_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SLOW = 30_000  # ms: a restarted server and the client's reconnect backoff
@@ -62,7 +62,7 @@ def test_without_redis_the_page_polls_then_goes_live_again(private_redis, start_
 
     private_redis.start()
     expect(badge).to_have_text("Live", timeout=SLOW)
-    with override_settings(CHANNEL_LAYERS=layer_on(private_redis.url)):  # the server's Redis
+    with override_settings(**live_on(private_redis.url)):  # the server's Redis
         live = publish_now(user, "jobs", "job.created", {"job_id": 3, "company": "Hooli", "job_title": "SRE"})
     expect(feed_item(page, live)).to_have_count(1, timeout=SLOW)
     expect(feed_item(page, polled)).to_have_count(1)

@@ -3,7 +3,6 @@ import re
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import transaction
 
 
@@ -23,12 +22,9 @@ def a_type_on(channel: str) -> str:
     return min(name for name, entry in CATALOGUE.items() if entry.via_publish and channel in entry.channels)
 
 
-def layer_on(redis_url):
-    """CHANNEL_LAYERS for override_settings: the test process publishes through another Redis."""
-    layers = {"default": {**settings.CHANNEL_LAYERS["default"]}}
-    layers["default"]["CONFIG"] = {**layers["default"]["CONFIG"], "hosts": [redis_url]}
-    return layers
-
+def live_on(redis_url):
+    """override_settings for the test process to publish live events through another Redis."""
+    return {"REDIS_URL": redis_url}
 
 
 class HttpSession(requests.Session):

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from realtime.models import Event
 from tests.conftest import WsListener
-from tests.realtime.conftest import layer_on, publish_now
+from tests.realtime.conftest import live_on, publish_now
 from tests.session_auth import session_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,7 +133,7 @@ def test_open_connections_catch_up_what_redis_did_not_deliver(private_redis, sta
     assert alice.wait_for("job.created", timeout=5)["id"] == never_sent.id
 
     redis.Redis.from_url(private_redis.url).flushall()  # every group membership is gone
-    with override_settings(CHANNEL_LAYERS=layer_on(private_redis.url)):
+    with override_settings(**live_on(private_redis.url)):
         after_flush = publish_now(user, "jobs", "job.analyzed", {"job_id": 1, "match_score": 90})
     assert alice.wait_for("job.analyzed", timeout=5)["id"] == after_flush
     again = publish_now(user, "jobs", "job.created", {"job_id": 2})  # the groups were joined again
