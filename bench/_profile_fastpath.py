@@ -93,7 +93,9 @@ def main() -> None:
         "/api/autoapply/bot/start", {"token": token, "bot_version": "p", "platform": "linux"},
         content_type="application/json")
     session_id = started.json()["session_id"]
-    samples, profiler = asyncio.run(run(token, session_id, rounds))
+    # Not asyncio.run: its closing cancel waits on outbox tasks whose queue was first bound to
+    # the outbox's own thread loop (the test client's start above); the process ends with os._exit.
+    samples, profiler = asyncio.new_event_loop().run_until_complete(run(token, session_id, rounds))
     print("heartbeats done", flush=True)
     figure("fast-path heartbeat in process (ASGI app, no daphne)", ms_summary(samples))
     figure("answered by the fast path / handed to Django", f"{counter.fast} / {counter.django}")
