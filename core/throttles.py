@@ -29,7 +29,7 @@ from django.core.cache import caches
 from redis.exceptions import RedisError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class WriteThrottle(SimpleRateThrottle):
             return None
         self.num_requests, self.duration = self.parse_rate(self.rate)
         key = self.get_cache_key(request, None)
-        if key is None:
+        if key is None or self.num_requests is None or self.duration is None:
             return None
         return Window(caches["default"].make_key(key), self.num_requests, self.duration)
 
@@ -212,10 +212,17 @@ class WriteThrottle(SimpleRateThrottle):
         return math.ceil(self.seconds_to_wait) or 1
 
 
-def windows_of(throttle_classes: Iterable[type[WriteThrottle]], request: Any) -> list[Window]:
-    """The budgets a view's throttles would count `request` in (for the fast paths)."""
-    windows = (throttle_class().window(request) for throttle_class in throttle_classes)
-    return [window for window in windows if window is not None]
+def windows_of(throttle_classes: Iterable[type[BaseThrottle]], request: Any) -> list[Window]:
+    """The budgets a view's throttles would count `request` in (for the fast paths, which
+    know only these windows: a view with another kind of throttle is a programming error)."""
+    windows = []
+    for throttle_class in throttle_classes:
+        if not issubclass(throttle_class, WriteThrottle):
+            raise TypeError(f"{throttle_class.__name__}: the fast paths count WriteThrottle windows only")
+        window = throttle_class().window(request)
+        if window is not None:
+            windows.append(window)
+    return windows
 
 
 class UserWriteThrottle(WriteThrottle):

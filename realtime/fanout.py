@@ -44,6 +44,11 @@ CATCH_UP_SQL = """
 """
 
 
+# Daphne's transport (Twisted) sends a socket's frame when the loop next polls for writable
+# sockets: writing a 1,000-socket group in one go left the first socket waiting for the last.
+WRITE_BATCH = 16
+
+
 class Hub:
     def __init__(self) -> None:
         self.groups: dict[str, set[RealtimeConsumer]] = {}
@@ -117,8 +122,10 @@ class Hub:
         if not isinstance(event_id, int) or not isinstance(frame, str):
             return
         self.seen_live.add(event_id)
-        for socket in tuple(self.groups.get(group, ())):
+        for n, socket in enumerate(tuple(self.groups.get(group, ())), 1):
             await socket.deliver(event_id, frame)
+            if n % WRITE_BATCH == 0:
+                await asyncio.sleep(0)  # let the reactor flush these sockets' writes before the next batch
 
     async def close_all(self) -> None:
         from realtime.consumers import CLOSE_UNAVAILABLE

@@ -19,6 +19,7 @@ normal view (sessions_app.api.HeartbeatView), which answers it as it always has.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -65,7 +66,9 @@ async def heartbeat(request: Request) -> dict[str, Any]:
             raise Fallback
         data = serializer.validated_data
     stats = serializers.stats_of(data["stats"])
-    await request.throttle(HeartbeatView, token)
+    # The throttle's Redis round trip runs while PostgreSQL updates the row; nothing commits
+    # before it has allowed the heartbeat (a spent budget rolls the update back).
+    throttle = asyncio.ensure_future(request.throttle(HeartbeatView, token))
     try:
         async with db.pool().connection() as conn, conn.pipeline():
             async with conn.transaction():
@@ -76,6 +79,7 @@ async def heartbeat(request: Request) -> dict[str, Any]:
                     **stats, "now": now, "id": data["session_id"], "user_id": token.user_id,
                     "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
                 row = await cursor.fetchone()
+                await throttle  # Fallback when a budget is spent: the view answers 429
                 if row is None:
                     raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
                 session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
@@ -93,6 +97,11 @@ async def heartbeat(request: Request) -> dict[str, Any]:
     except Exception:  # nothing committed (the database restarting…): Django answers, 503 or not
         logger.warning("heartbeat fast path failed; the normal view answers", exc_info=True)
         raise Fallback from None
+    finally:
+        if not throttle.done():  # the database failed first: let the count finish, to be given back
+            await asyncio.wait([throttle])
+        if not throttle.cancelled():
+            throttle.exception()  # retrieved (a Fallback already decided the answer)
     return {"success": True, "session_id": str(session.id), "status": session.status}
 
 
