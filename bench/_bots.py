@@ -9,7 +9,7 @@ import asyncio
 import json
 from urllib.parse import urlsplit
 
-from _harness import Client, Server, heartbeat_body, jobelix_ws_url, socketio_ws_url
+from _harness import Client, Server, heartbeat_body, jobelix_ws_url, socketio_ws_url, start_daphne, start_peer
 
 
 class Target:
@@ -94,6 +94,27 @@ class PeerTarget(Target):
                 "FROM peer_bot_session WHERE id::text = ANY(%s)", [session_ids])
             return {row[0]: dict(zip(("jobs_found", "jobs_applied", "jobs_failed", "credits_used"), row[1:]))
                     for row in cursor.fetchall()}
+
+
+JOBELIX_TARGETS = {"jobelix": JobelixTarget, "progress": ProgressTarget}
+
+
+def runs_of(targets: str, processes: str) -> list[tuple[str, int]]:
+    """(target, web processes) for each run: Jobelix's targets once per process count, the peer once."""
+    runs: list[tuple[str, int]] = []
+    for name in targets.split(","):
+        if name in JOBELIX_TARGETS:
+            runs += [(name, int(n)) for n in processes.split(",")]
+        elif name == "peer":
+            runs.append((name, 1))
+    return runs
+
+
+def start_target(name: str, processes: int, bench: str) -> Target:
+    """`name`'s server started (logs named after `bench`), behind its Target; stop target.server."""
+    if name in JOBELIX_TARGETS:
+        return JOBELIX_TARGETS[name](start_daphne(f"daphne-{bench}", processes=processes))
+    return PeerTarget(start_peer(f"peer-{bench}"))
 
 
 class Response:

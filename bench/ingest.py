@@ -26,8 +26,6 @@ from _harness import (
     percentile,
     run,
     setup_django,
-    start_daphne,
-    start_peer,
 )
 
 
@@ -121,26 +119,15 @@ async def main(args):
     floor = commit_floor()
     figure("floor PostgreSQL INSERT+COMMIT, one at a time", f"{ms_summary(floor)}  "
            f"(= at most {1 / median(floor):.0f} commits/s through one lock held to commit)")
-    rates = {}
-    runs = []
-    for name in args.targets.split(","):
-        if name in ("jobelix", "progress"):
-            runs += [(name, n) for n in (int(x) for x in args.processes.split(","))]
-        elif name == "peer":
-            runs.append((name, 1))
-    for name, processes in runs:
-        from _bots import JobelixTarget, PeerTarget, ProgressTarget
+    from _bots import runs_of, start_target
 
-        if name in ("jobelix", "progress"):
-            server = start_daphne("daphne-ingest", processes=processes)
-            target = JobelixTarget(server) if name == "jobelix" else ProgressTarget(server)
-        else:
-            server = start_peer("peer-ingest")
-            target = PeerTarget(server)
+    rates = {}
+    for name, processes in runs_of(args.targets, args.processes):
+        target = start_target(name, processes, "ingest")
         try:
             result = await ingest(target, args.bots, args.seconds)
         finally:
-            server.stop()
+            target.server.stop()
         rates[(name, processes)] = result["rate"]
         ms = [s * 1000 for s in result["latencies"]]
         label = f"ingest {target.name} x{processes} {args.bots} bots"

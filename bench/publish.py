@@ -25,8 +25,6 @@ from _harness import (
     open_clients,
     run,
     setup_django,
-    start_daphne,
-    start_peer,
 )
 
 
@@ -97,26 +95,15 @@ async def publish(target, publishers: int, seconds: float) -> dict:
 
 
 async def main(args):
-    from _bots import JobelixTarget, PeerTarget
+    from _bots import runs_of, start_target
 
-    runs = []
-    for name in args.targets.split(","):
-        if name == "jobelix":
-            runs += [(name, int(n)) for n in args.processes.split(",")]
-        elif name == "peer":
-            runs.append((name, 1))
     rates = {}
-    for name, processes in runs:
-        if name == "jobelix":
-            server = start_daphne("daphne-publish", processes=processes)
-            target = JobelixTarget(server)
-        else:
-            server = start_peer("peer-publish")
-            target = PeerTarget(server)
+    for name, processes in runs_of(args.targets, args.processes):
+        target = start_target(name, processes, "publish")
         try:
             result = await publish(target, args.publishers, args.seconds)
         finally:
-            server.stop()
+            target.server.stop()
         rates[(name, processes)] = result["rate"]
         label = f"publish {target.name} x{processes} {args.publishers} publishers"
         figure(f"{label} events delivered/s", f"{result['rate']:.0f} ({result['events']} in {result['elapsed']:.1f} s)")

@@ -14,7 +14,6 @@ rather than refused, because losing Redis must not stop bots or workers.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import secrets
@@ -23,13 +22,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
 from django.conf import settings
 from django.core.cache import caches
 from redis.exceptions import RedisError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from core.aredis import loop_client
 
 logger = logging.getLogger(__name__)
 
@@ -117,19 +117,10 @@ def give_back(counted: Counted) -> None:
         pass  # the cache is away: the count leaves with its window
 
 
-_async_clients: dict[int, Any] = {}
-
-
 def _async_client() -> Any:
-    """One client per event loop (tests run several loops; a client is bound to its loop)."""
-    loop_id = id(asyncio.get_running_loop())
-    client = _async_clients.get(loop_id)
-    if client is None:
-        cache = settings.CACHES["default"]
-        client = aioredis.from_url(cache["LOCATION"], **cache.get("OPTIONS", {}))
-        _async_clients.clear()
-        _async_clients[loop_id] = client
-    return client
+    """The default cache's Redis, for the running loop."""
+    cache = settings.CACHES["default"]
+    return loop_client(cache["LOCATION"], **cache.get("OPTIONS", {}))
 
 
 async def acount(windows: list[Window]) -> tuple[Counted | None, list[float]]:

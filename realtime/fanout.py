@@ -19,7 +19,6 @@ WebSocket protocol pings drop dead peers.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -27,11 +26,10 @@ from django.conf import settings
 from realtime import db, live, presence
 from realtime.channels import SCOPED, groups_to_publish
 from realtime.models import envelope
+from realtime.periodic import every_ping_interval
 
 if TYPE_CHECKING:
     from realtime.consumers import RealtimeConsumer
-
-logger = logging.getLogger(__name__)
 
 CATCH_UP_SQL = """
     SELECT id, user_id, channel, type, data, created_at FROM realtime_event
@@ -65,13 +63,14 @@ class Hub:
             self.started = asyncio.get_running_loop().create_future()
             try:
                 self.checkpoint = await newest_event_id()
-                self.subscriber = live.Subscriber(self.deliver, self.lost_redis, self.catch_up)
+                # Redis lost: sockets are told to reconnect (4503) and resume from the log.
+                self.subscriber = live.Subscriber(self.deliver, self.close_all, self.catch_up, lambda: list(self.joined))
             except BaseException as exc:
                 self.started.set_exception(exc)
                 self.started.exception()  # retrieved: the next start() raises it again
                 self.started = None
                 raise
-            self.tasks = [asyncio.ensure_future(self.subscriber.run()), asyncio.ensure_future(self.tick_loop())]
+            self.tasks = [asyncio.ensure_future(self.subscriber.run()), asyncio.ensure_future(every_ping_interval(self.tick, "hub tick"))]
             self.started.set_result(None)
         await self.started
 
@@ -112,12 +111,6 @@ class Hub:
 
     # --- live events -----------------------------------------------------------------
 
-    async def lost_redis(self) -> None:
-        """The subscription broke: sockets are told to reconnect (4503) and resume from the log."""
-        await self.close_all()
-        if self.subscriber is not None:
-            self.subscriber.groups.clear()  # no socket is left to follow them
-
     async def deliver(self, group: Any, event_id: Any, frame: Any) -> None:
         if not isinstance(event_id, int) or not isinstance(frame, str):
             return
@@ -136,16 +129,6 @@ class Hub:
         self.joined.clear()
 
     # --- every ping interval -----------------------------------------------------------
-
-    async def tick_loop(self) -> None:
-        while True:
-            await asyncio.sleep(settings.REALTIME_PING_INTERVAL)
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis or the database is down: try again next time
-                logger.info("realtime: hub tick failed (%s: %s)", type(exc).__name__, exc)
 
     async def tick(self) -> None:
         from realtime import events

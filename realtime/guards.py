@@ -53,6 +53,7 @@ from django.utils.http import is_same_domain
 from accounts.auth import forget
 from realtime import presence
 from realtime.channels import SCOPED, ChannelError, is_staff_view, scoped
+from realtime.periodic import every_ping_interval
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class Guard:
             pubsub = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=2).pubsub()
             await pubsub.subscribe(revocations_channel())
             self.pubsub = pubsub
-            self.tasks = [asyncio.ensure_future(self.receive_loop()), asyncio.ensure_future(self.tick_loop())]
+            self.tasks = [asyncio.ensure_future(self.receive_loop()), asyncio.ensure_future(every_ping_interval(self.tick, "guard check"))]
 
     # --- the event-driven path -------------------------------------------------------
 
@@ -190,16 +191,6 @@ class Guard:
                 await self.close(ticket, code)
 
     # --- the periodic safety net -----------------------------------------------------
-
-    async def tick_loop(self) -> None:
-        while True:
-            await asyncio.sleep(settings.REALTIME_PING_INTERVAL)
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis or the database is down: next time
-                logger.info("realtime guard: check failed (%s: %s)", type(exc).__name__, exc)
 
     async def tick(self) -> None:
         tickets = list(self.tickets.values())

@@ -26,6 +26,8 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from core.aredis import loop_client
+
 logger = logging.getLogger(__name__)
 
 SUBSCRIBE_TIMEOUT = 5.0
@@ -37,22 +39,10 @@ def redis_channel(group: str) -> str:
 
 # --- publishing (the outbox) -------------------------------------------------------------
 
-_publishers: dict[tuple[int, str], Any] = {}
-
-
-def _publisher() -> Any:
-    """One client per event loop and Redis URL (tests run several loops and servers)."""
-    key = (id(asyncio.get_running_loop()), settings.REDIS_URL)
-    client = _publishers.get(key)
-    if client is None:
-        _publishers.clear()
-        client = _publishers[key] = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    return client
-
-
 async def publish(events: Iterable[tuple[list[str], int, str]]) -> None:
     """Events (groups, id, frame) to their groups, in this order, in one round trip."""
-    async with _publisher().pipeline(transaction=False) as pipe:
+    client = loop_client(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    async with client.pipeline(transaction=False) as pipe:
         for groups, event_id, frame in events:
             payload = f"{event_id} {frame}"
             for group in groups:
@@ -67,7 +57,8 @@ Notice = Callable[[], Awaitable[None]]
 
 
 class Subscriber:
-    """One process's pub/sub connection: the groups its sockets follow.
+    """One process's pub/sub connection: the groups its sockets follow (`followed()`, the
+    hub's own list, so a new connection subscribes to exactly those).
 
     `join` returns once Redis has confirmed the subscription, so an event committed
     after it reaches the process live (the consumer relies on this before it reads its
@@ -76,27 +67,23 @@ class Subscriber:
     again, `on_resumed` (the hub catches its sockets up from the log).
     """
 
-    def __init__(self, deliver: Deliver, on_lost: Notice, on_resumed: Notice) -> None:
-        self.deliver, self.on_lost, self.on_resumed = deliver, on_lost, on_resumed
-        self.groups: set[str] = set()
+    def __init__(self, deliver: Deliver, on_lost: Notice, on_resumed: Notice,
+                 followed: Callable[[], Iterable[str]]) -> None:
+        self.deliver, self.on_lost, self.on_resumed, self.followed = deliver, on_lost, on_resumed, followed
         self.conn: Any = None
         self.waiting: dict[bytes, list[asyncio.Future[None]]] = {}
         self.connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def join(self, group: str) -> None:
-        """Subscribe to `group` (if not already) and wait for Redis to confirm it."""
-        if group in self.groups and self.conn is not None:
-            return
+        """Subscribe to `group` and wait for Redis to confirm it (the hub joins each group once)."""
         await asyncio.wait_for(asyncio.shield(self.connected), SUBSCRIBE_TIMEOUT)
         channel = redis_channel(group)
         confirmed = asyncio.get_running_loop().create_future()
         self.waiting.setdefault(channel.encode(), []).append(confirmed)
-        self.groups.add(group)
         await self.conn.send_command("SUBSCRIBE", channel)
         await asyncio.wait_for(confirmed, SUBSCRIBE_TIMEOUT)
 
     async def leave(self, group: str) -> None:
-        self.groups.discard(group)
         if self.conn is not None:
             await self.conn.send_command("UNSUBSCRIBE", redis_channel(group))
 
@@ -137,12 +124,13 @@ class Subscriber:
         conn = pool.make_connection()
         await conn.connect()
         waits = []
-        if self.groups:  # a new connection after a lost one: every group again, then catch up
-            for group in self.groups:
+        groups = list(self.followed())
+        if groups:  # a new connection after a lost one: every group again, then catch up
+            for group in groups:
                 confirmed = asyncio.get_running_loop().create_future()
                 self.waiting.setdefault(redis_channel(group).encode(), []).append(confirmed)
                 waits.append(confirmed)
-            await conn.send_command("SUBSCRIBE", *(redis_channel(group) for group in self.groups))
+            await conn.send_command("SUBSCRIBE", *(redis_channel(group) for group in groups))
         self.conn = conn
         if not self.connected.done():
             self.connected.set_result(None)

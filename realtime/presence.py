@@ -4,23 +4,15 @@ Each connection is a member of a sorted set scored by when it was last seen
 (refreshed by each process's hub at every ping), so connections of a crashed server age out.
 Presence is a nicety: if Redis is unreachable the count is null.
 """
-import asyncio
 import time
 
-import redis.asyncio as aioredis
 from django.conf import settings
 
-_clients: dict = {}
+from core.aredis import loop_client
 
 
 def _client():
-    loop = asyncio.get_running_loop()
-    client = _clients.get(id(loop))
-    if client is None:
-        client = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-        _clients.clear()  # clients of finished loops (tests) are unusable
-        _clients[id(loop)] = client
-    return client
+    return loop_client(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
 
 
 def _key(channel):

@@ -80,19 +80,26 @@ def test_an_unreachable_cache_lets_writes_through(make_user, make_token):
         assert [save_job(mine, n).status_code for n in range(2)] == [201, 201]
 
 
+def write_window(user, make_token):
+    """The `write` budget of a new token of `user`, as a POST with it is counted."""
+    from core.throttles import WriteThrottle
+    from realtime.fasthttp import Caller
+
+    make_token(user)
+    window = WriteThrottle().window(Caller(user.api_tokens.get()))
+    assert window is not None
+    return window
+
+
 def test_concurrent_writes_never_get_past_the_budget(make_user, make_token):
     """Counting is one atomic step in Redis: 24 writes at once against a budget of 5 let
     exactly 5 through (a read-then-write counter lets most of them through)."""
     import threading
 
-    from core.throttles import WriteThrottle, count
+    from core.throttles import count
 
-    user = make_user("throttle-race")
-    make_token(user)
-    token = user.api_tokens.get()
-    caller = type("Caller", (), {"method": "POST", "auth": token, "user": user})()
     with override_settings(API_THROTTLE_RATES=rates(write="5/min")):
-        window = WriteThrottle().window(caller)
+        window = write_window(make_user("throttle-race"), make_token)
         assert window is not None and window.limit == 5 and window.seconds == 60
         barrier, results = threading.Barrier(24), []
 
@@ -109,14 +116,10 @@ def test_concurrent_writes_never_get_past_the_budget(make_user, make_token):
 
 
 def test_a_given_back_count_frees_its_place_and_retry_after_is_the_oldests_age(make_user, make_token):
-    from core.throttles import WriteThrottle, count, give_back
+    from core.throttles import count, give_back
 
-    user = make_user("throttle-give-back")
-    make_token(user)
-    token = user.api_tokens.get()
-    caller = type("Caller", (), {"method": "POST", "auth": token, "user": user})()
     with override_settings(API_THROTTLE_RATES=rates(write="2/hour")):
-        window = WriteThrottle().window(caller)
+        window = write_window(make_user("throttle-give-back"), make_token)
         first, _ = count([window])
         assert first is not None and count([window])[0] is not None
         refused, waits = count([window])
