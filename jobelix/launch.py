@@ -78,7 +78,7 @@ def daphne_command(fd: int | None = None, verbosity: int = 1, bind: tuple[str, i
     from django.conf import settings
 
     where = ["--fd", str(fd)] if fd is not None else ["-b", bind[0], "-p", str(bind[1])] if bind else []
-    return [PYTHON, "-m", "daphne", *where, "-v", str(verbosity),
+    return [PYTHON, "-m", "jobelix.serve", *where, "-v", str(verbosity),
             "--ping-interval", str(settings.REALTIME_PING_INTERVAL),
             "--ping-timeout", str(settings.REALTIME_PING_TIMEOUT), "jobelix.asgi:application"]
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
@@ -56,8 +57,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         """Run the connection; if Redis fails under it, close 4503 (the client resumes) instead of
         leaving an open socket that no longer receives anything."""
         self.hub = hub()
+        self.scope, self.channel_layer, self.base_send = scope, None, send
         try:
-            await super().__call__(scope, receive, send)
+            await self.receive_loop(receive)
         except (RedisError, OSError) as exc:
             logger.warning("realtime: closing a connection, Redis failed (%s: %s)", type(exc).__name__, exc)
             if not getattr(self, "closed", True):
@@ -72,6 +74,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await guards.release(self)  # hook: realtime.guards (socket cap, revocation)
             for name in list(getattr(self, "subscriptions", {})):
                 await presence.remove(name, self.connection_id)
+
+    async def receive_loop(self, receive) -> None:
+        """Channels' loop (await_many_dispatch) waits on a set of tasks, one new task per frame; a
+        socket with no layer channel has one source, so it is read directly (idle CPU per pong)."""
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message):
         """Channels awaits aclose_old_connections() (a thread hop) before every handler; nothing

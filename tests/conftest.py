@@ -187,7 +187,7 @@ def start_daphne(django_db_setup, process_dir):
 
     def start(**overrides):
         port = free_port()
-        cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
+        cmd = [sys.executable, "-m", "jobelix.serve", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
         server = Daphne("daphne", cmd, child_env(**overrides), process_dir, port=port).start()
         started.append(server)
         return server
@@ -201,7 +201,7 @@ def start_daphne(django_db_setup, process_dir):
 def daphne_server(django_db_setup, django_db_blocker, process_dir):
     """One real daphne (HTTP + WebSocket) for the session. Tests using it need transactional_db."""
     port = free_port()
-    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
+    cmd = [sys.executable, "-m", "jobelix.serve", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
     with django_db_blocker.unblock():
         server = Daphne("daphne-session", cmd, child_env(), process_dir, port=port).start()
     yield server

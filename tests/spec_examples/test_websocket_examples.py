@@ -60,7 +60,7 @@ def ws_server(django_db_setup, django_db_blocker, process_dir) -> Iterator[Daphn
     from jobelix.embedded import free_port
 
     port = free_port()
-    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
+    cmd = [sys.executable, "-m", "jobelix.serve", "-b", "127.0.0.1", "-p", str(port), "jobelix.asgi:application"]
     with django_db_blocker.unblock():
         server = Daphne("daphne-spec-ws", cmd, child_env(**WS_ENV), process_dir, port=port).start()
     yield server
