@@ -109,3 +109,33 @@ def wait_until_idle(worker, timeout=30, quiet_seconds=1.0, silent_is_idle=False)
             return
         time.sleep(0.2)
     raise AssertionError("worker still busy")
+
+
+# --- a WebSocket peer that never answers -------------------------------------------------
+
+def silent_websocket(port: int, path: str, headers: str = ""):
+    """A WebSocket handshake by hand, then silence: a peer that never answers a protocol ping
+    (a dead TCP peer). `headers`: extra header lines, each ending in CRLF."""
+    import socket
+    from base64 import b64encode
+    from os import urandom
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    key = b64encode(urandom(16)).decode()
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Upgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    assert b" 101 " in sock.recv(4096).split(b"\r\n", 1)[0] + b" "
+    return sock
+
+
+def read_until_dropped(sock, seconds: float) -> tuple[bytes, float]:
+    """Everything the server sends until it drops the connection (or `seconds` pass), and how long
+    that took."""
+    sock.settimeout(seconds)
+    started, received = time.monotonic(), b""
+    try:
+        while chunk := sock.recv(65536):
+            received += chunk
+    except (ConnectionResetError, TimeoutError):
+        pass
+    return received, time.monotonic() - started

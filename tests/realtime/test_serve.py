@@ -13,14 +13,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from base64 import b64encode
 from contextlib import ExitStack
-from os import urandom
 
 import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import Process, child_env, free_port
+from tests.support import read_until_dropped, silent_websocket
 
 
 @pytest.fixture
@@ -50,16 +49,6 @@ def settled(server, connections: int = 0, seconds: float = 6.0) -> dict:
         if state == {"connections": connections, "to_reap": 0, "swept": 0} or time.monotonic() > deadline:
             return state
         time.sleep(0.25)
-
-
-def raw_websocket(port: int) -> socket.socket:
-    """A handshake by hand, then silence: a peer that never answers a protocol ping."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    key = b64encode(urandom(16)).decode()
-    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    assert b" 101 " in sock.recv(4096)
-    return sock
 
 
 def test_finished_requests_and_closed_sockets_are_forgotten(server):
@@ -102,16 +91,8 @@ def test_an_instance_ignoring_its_client_leaving_is_cancelled_after_the_close_ti
 
 def test_protocol_pings_drop_a_silent_peer_and_keep_one_that_answers(server):
     with connect(f"ws://127.0.0.1:{server.port}/ws", open_timeout=5):
-        silent = raw_websocket(server.port)
-        silent.settimeout(12)
-        started = time.monotonic()
-        received = b""
-        try:
-            while chunk := silent.recv(65536):
-                received += chunk
-        except (ConnectionResetError, TimeoutError):
-            pass
-        assert time.monotonic() - started < 9, "the silent peer was never dropped"
+        received, dropped_after = read_until_dropped(silent_websocket(server.port, "/ws"), 12)
+        assert dropped_after < 9, "the silent peer was never dropped"
         assert received.count(b"\x89") >= 1  # it was pinged (opcode 0x9) before being dropped
         # Longer than a ping interval and its timeout: the client's library answered, it stays.
         assert settled(server, connections=1)["connections"] == 1

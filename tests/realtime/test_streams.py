@@ -1,10 +1,7 @@
 """Per-stream event order without a global lock, resume over several streams, and the
 spec clients' habits: user_id as a username, clients that never answer system.ping."""
-import socket
 import threading
 import time
-from base64 import b64encode
-from os import urandom
 
 import pytest
 import requests
@@ -19,6 +16,7 @@ from realtime.selectors import replay
 from tests.conftest import Daphne, child_env
 from tests.realtime.conftest import publish_now
 from tests.session_auth import session_cookie, session_listener
+from tests.support import read_until_dropped, silent_websocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,17 +119,6 @@ def pinging_daphne(django_db_setup, process_dir):
         server.stop()
 
 
-def raw_websocket(port: int, token: str) -> socket.socket:
-    """A WebSocket handshake by hand, then nothing: a peer that never answers protocol pings."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    key = b64encode(urandom(16)).decode()
-    sock.sendall((f"GET /api/v1/ws?channels=jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    assert b" 101 " in sock.recv(4096).split(b"\r\n", 1)[0] + b" "
-    return sock
-
-
 def test_liveness_is_decided_by_protocol_pings_not_system_ping(pinging_daphne, ws_listen, user, make_token):
     server = pinging_daphne()
     token = make_token(user)
@@ -151,16 +138,9 @@ def test_liveness_is_decided_by_protocol_pings_not_system_ping(pinging_daphne, w
         quiet.close()
 
     # A peer that stops answering the protocol's pings (a dead TCP peer) is dropped.
-    dead = raw_websocket(server.port, token)
-    dead.settimeout(10)
-    started = time.monotonic()
-    received = b""
-    try:
-        while chunk := dead.recv(65536):
-            received += chunk
-    except (ConnectionResetError, TimeoutError):
-        pass
-    assert time.monotonic() - started < 9, "the dead peer was never dropped"
+    dead = silent_websocket(server.port, "/api/v1/ws?channels=jobs", f"Authorization: Bearer {token}\r\n")
+    received, dropped_after = read_until_dropped(dead, 10)
+    assert dropped_after < 9, "the dead peer was never dropped"
     assert b"system.connected" in received or received == b""
     dead.close()
 
