@@ -181,12 +181,13 @@ async def _open(url: str, connect_timeout: float, timeout: float) -> Connection:
     return conn
 
 
-_connections: dict[tuple[int, str], asyncio.Future[Connection]] = {}
+_connections: dict[tuple[int, str, float, float], asyncio.Future[Connection]] = {}
 
 
 async def connection(url: str, connect_timeout: float = 2.0, timeout: float = 5.0) -> Connection:
-    """The running loop's connection to `url` (made on first use, and again once it broke)."""
-    key = (id(asyncio.get_running_loop()), url)
+    """The running loop's connection to `url` with these timeouts (made on first use, and again
+    once it broke)."""
+    key = (id(asyncio.get_running_loop()), url, connect_timeout, timeout)
     opening = _connections.get(key)
     if opening is not None and opening.done():
         if not opening.cancelled() and opening.exception() is None and opening.result().usable:

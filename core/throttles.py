@@ -29,7 +29,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from core.aredis import loop_client
+from core import resp
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +117,12 @@ def give_back(counted: Counted) -> None:
         pass  # the cache is away: the count leaves with its window
 
 
-def _async_client() -> Any:
-    """The default cache's Redis, for the running loop."""
+def _redis() -> tuple[str, dict[str, float]]:
+    """The default cache's Redis and its timeouts, for core.resp on the running loop."""
     cache = settings.CACHES["default"]
-    return loop_client(cache["LOCATION"], **cache.get("OPTIONS", {}))
+    options = cache.get("OPTIONS", {})
+    return cache["LOCATION"], {"connect_timeout": options.get("socket_connect_timeout", 2),
+                               "timeout": options.get("socket_timeout", 5)}
 
 
 async def acount(windows: list[Window]) -> tuple[Counted | None, list[float]]:
@@ -128,9 +130,9 @@ async def acount(windows: list[Window]) -> tuple[Counted | None, list[float]]:
     if not windows:
         return Counted((), ""), []
     keys, args, member = _script_args(windows)
+    url, options = _redis()
     try:
-        client = _async_client()
-        waits = await client.register_script(WINDOW_SCRIPT)(keys=keys, args=args, client=client)
+        waits = await resp.run_script(url, WINDOW_SCRIPT, keys, args, **options)
     except (RedisError, OSError) as exc:
         logger.warning("throttles: cache unreachable (%s), request let through", exc)
         return Counted((), ""), []
@@ -141,11 +143,9 @@ async def agive_back(counted: Counted) -> None:
     """`give_back` on the event loop."""
     if not counted.keys:
         return
+    url, options = _redis()
     try:
-        async with _async_client().pipeline(transaction=False) as pipe:
-            for key in counted.keys:
-                pipe.zrem(key, counted.member)
-            await pipe.execute()
+        await resp.execute(url, [("ZREM", key, counted.member) for key in counted.keys], **options)
     except (RedisError, OSError):
         pass
 

@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from core.aredis import loop_client
+from core import resp
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +40,13 @@ def redis_channel(group: str) -> str:
 # --- publishing (the outbox) -------------------------------------------------------------
 
 async def publish(events: Iterable[tuple[list[str], int, str]]) -> None:
-    """Events (groups, id, frame) to their groups, in this order, in one round trip."""
-    client = loop_client(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    async with client.pipeline(transaction=False) as pipe:
-        for groups, event_id, frame in events:
-            payload = f"{event_id} {frame}"
-            for group in groups:
-                pipe.publish(redis_channel(group), payload)
-        await pipe.execute()
+    """Events (groups, id, frame) to their groups, in this order, in one round trip (core.resp)."""
+    commands = []
+    for groups, event_id, frame in events:
+        payload = f"{event_id} {frame}"
+        commands += [("PUBLISH", redis_channel(group), payload) for group in groups]
+    if commands:
+        await resp.execute(settings.REDIS_URL, commands, connect_timeout=2, timeout=5)
 
 
 # --- receiving (the hub) -------------------------------------------------------------------
