@@ -43,7 +43,9 @@ class AsyncPool:
         if self.opened < self.size:
             self.opened += 1
             try:
-                return await psycopg.AsyncConnection.connect(**connect_kwargs())
+                # autocommit: a fast path sends its BEGIN and COMMIT with its statements
+                # (one round trip each way); a plain read needs no transaction to end.
+                return await psycopg.AsyncConnection.connect(**connect_kwargs(), autocommit=True)
             except BaseException:
                 self.opened -= 1
                 raise

@@ -1,7 +1,6 @@
 """publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -73,12 +72,11 @@ INSERT_SQL = """
 """
 
 
-async def apublish(conn: Any, user_id: int | None, channel: str, type: str,
-                   data: dict[str, Any]) -> Callable[[], Awaitable[None]]:
-    """publish() for the async fast paths, in their open transaction on `conn` (realtime.db):
-    the stream lock and the insert in one statement. Returns what to await once the
-    transaction has committed: it reads the new id (in pipeline mode the insert, the
-    COMMIT and this read share one round trip) and hands the event to the outbox."""
+async def apublish_and_commit(cursor: Any, user_id: int | None, channel: str, type: str,
+                              data: dict[str, Any]) -> None:
+    """publish() for the async fast paths, ending their open transaction on `cursor` (an
+    AsyncClientCursor of realtime.db): the stream lock, the insert and the COMMIT in one
+    statement string, so one round trip; then the event goes to the outbox."""
     from psycopg.types.json import Jsonb
 
     if channel not in CHANNELS:
@@ -86,16 +84,12 @@ async def apublish(conn: Any, user_id: int | None, channel: str, type: str,
     catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
     payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
     now = timezone.now()
-    cursor = await conn.execute(INSERT_SQL, {
+    await cursor.execute(INSERT_SQL + "; COMMIT", {
         "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,
         "type": type, "data": Jsonb(payload), "created_at": now})
-
-    async def committed() -> None:
-        (event_id,) = await cursor.fetchone()
-        frame = encode(envelope(event_id, type, channel, payload, now))
-        outbox.send(stream_of(user_id), event_id, user_id, channel, frame, payload)
-
-    return committed
+    (event_id,) = await cursor.fetchone()  # the INSERT's result; the COMMIT is done
+    frame = encode(envelope(event_id, type, channel, payload, now))
+    outbox.send(stream_of(user_id), event_id, user_id, channel, frame, payload)
 
 
 def encode(envelope: dict[str, Any]) -> str:

@@ -5,14 +5,15 @@ ordinary valid heartbeat is answered here, without DRF, the ORM's connection or 
 thread per request, under the view's own rules: the token from the short-lived
 cache (accounts.auth) with a scope HeartbeatView accepts, the body checked by the
 view's rules (serializers.plain_heartbeat, else the view's serializer), the view's
-throttles (core.throttles: the same budgets, one Redis round trip). Then
-ONE guarded UPDATE … RETURNING (the row of this user's live session, only if no
-counter goes down: the rules of services.record_heartbeat; it also returns the
-status and activity before the update), the coalescing rule of
-services.record_heartbeat (services.coalescing_history, run on this connection,
-and services.coalesced) and, unless it folds this heartbeat, ONE statement that
-takes the event stream's lock and inserts `bot.session_updated`
-(realtime.services.apublish), then COMMIT; the outbox sends the event after the
+throttles (core.throttles: the same budgets, one Redis round trip). Then two
+PostgreSQL round trips: BEGIN with ONE guarded UPDATE … RETURNING (the row of this
+user's live session, only if no counter goes down: the rules of
+services.record_heartbeat; it also returns the status and activity before the
+update); the coalescing rule of services.record_heartbeat
+(services.coalescing_history, run on this connection, and services.coalesced); and,
+unless it folds this heartbeat, ONE statement that takes the event stream's lock and
+inserts `bot.session_updated`, sent with the COMMIT
+(realtime.services.apublish_and_commit); the outbox sends the event after the
 answer. Anything else (no such session, a stopped or finished one, counters that
 go down, a spent throttle, a bad body or token: see realtime.fasthttp) goes to the
 normal view (sessions_app.api.HeartbeatView), which answers it as it always has.
@@ -24,12 +25,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from realtime import db
 from realtime.fasthttp import Fallback, Request, fast_path
-from realtime.services import apublish
+from realtime.services import apublish_and_commit
 from sessions_app import events, serializers, services
 from sessions_app.api import HeartbeatView
 from sessions_app.models import STAT_FIELDS, BotSession
@@ -68,30 +70,32 @@ async def heartbeat(request: Request) -> dict[str, Any]:
     stats = serializers.stats_of(data["stats"])
     # The throttle's Redis round trip runs while PostgreSQL updates the row; nothing commits
     # before it has allowed the heartbeat (a spent budget rolls the update back).
+    # The throttle's Redis round trip runs while PostgreSQL updates the row; nothing commits
+    # before it has allowed the heartbeat (a spent budget: the pool rolls the update back).
     throttle = asyncio.ensure_future(request.throttle(HeartbeatView, token))
     try:
-        async with db.pool().connection() as conn, conn.pipeline():
-            async with conn.transaction():
-                now = timezone.now()
-                cursor = await conn.execute(UPDATE_SQL, {
-                    "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
-                    "details": Jsonb(data["details"]) if data["details"] is not None else None,
-                    **stats, "now": now, "id": data["session_id"], "user_id": token.user_id,
-                    "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
-                row = await cursor.fetchone()
-                await throttle  # Fallback when a budget is spent: the view answers 429
-                if row is None:
-                    raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
-                session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
-                changed = services.heartbeat_changes(row[-2], row[-1], data["activity"])
-                if await _coalesced(conn, session, changed, now):
-                    committed = None
-                else:
-                    # Pipeline mode: the event's INSERT goes with the COMMIT.
-                    committed = await apublish(conn, token.user_id, "bot", events.SESSION_UPDATED,
-                                               events.session_updated(session))
-            if committed is not None:
-                await committed()  # after COMMIT: hand the event to the outbox
+        async with db.pool().connection() as conn:
+            # Simple-query statement strings, parameters bound client side: BEGIN goes with the
+            # UPDATE and COMMIT with the event's INSERT, two round trips in all.
+            cursor = psycopg.AsyncClientCursor(conn)
+            now = timezone.now()
+            await cursor.execute("BEGIN; " + UPDATE_SQL, {
+                "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
+                "details": Jsonb(data["details"]) if data["details"] is not None else None,
+                **stats, "now": now, "id": data["session_id"], "user_id": token.user_id,
+                "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
+            cursor.nextset()  # the UPDATE's result, after BEGIN's
+            row = await cursor.fetchone()
+            await throttle  # Fallback when a budget is spent: the view answers 429
+            if row is None:
+                raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
+            session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
+            changed = services.heartbeat_changes(row[-2], row[-1], data["activity"])
+            if await _coalesced(cursor, session, changed, now):
+                await cursor.execute("COMMIT")
+            else:
+                await apublish_and_commit(cursor, token.user_id, "bot", events.SESSION_UPDATED,
+                                          events.session_updated(session))
     except Fallback:
         raise
     except Exception:  # nothing committed (the database restarting…): Django answers, 503 or not
@@ -105,11 +109,11 @@ async def heartbeat(request: Request) -> dict[str, Any]:
     return {"success": True, "session_id": str(session.id), "status": session.status}
 
 
-async def _coalesced(conn: Any, session: BotSession, changed: bool, now: datetime) -> bool:
+async def _coalesced(cursor: Any, session: BotSession, changed: bool, now: datetime) -> bool:
     """services._coalesce on this connection, in this transaction (the row is locked, as there)."""
     history = services.coalescing_history(session, changed)
     if history is None:
         return False
     sql, params = history.query.sql_with_params()
-    cursor = await conn.execute(sql, params)
+    await cursor.execute(sql, params)
     return services.coalesced(await cursor.fetchall(), now)
