@@ -3,7 +3,7 @@
 The launcher runs exactly as `make run` runs it (`python -m jobelix.launch run`, none of
 the test run's settings), with its own data directory (JOBELIX_DATA_DIR) and free ports,
 so it starts its own embedded PostgreSQL and Redis, migrates, bootstraps admin/demo,
-adds the demo companies and runs daphne, the Celery workers, beat, the sandbox board,
+adds the demo companies and runs daphne (jobelix.serve), the Celery workers, beat, the sandbox board,
 the demo career pages and the ATS form replicas. Then the tour (README "Try it in five
 minutes"): admin scrapes the seven demo companies live; demo sees the recommendations
 with their scores, auto-applies to the matches >= 70% (review mode: filled, nothing sent),
@@ -332,7 +332,7 @@ def test_make_run_serves_the_five_minute_tour_and_ctrl_c_stops_everything(browse
 
         running = launcher.everything_it_runs()
         names = " ".join(name for _, name in running.values())
-        for part in ("daphne", "celery", "bot.sandbox", "devtools.career_boards", "devtools.ats.server",
+        for part in ("jobelix.serve", "celery", "bot.sandbox", "devtools.career_boards", "devtools.ats.server",
                      "redis-server", "postgres"):
             assert part in names, f"{part} is not running under make run: {names}"
         ports = [launcher.port, launcher.sandbox_port, launcher.boards_port, redis["port"],
