@@ -462,9 +462,6 @@ REALTIME_DB_POOL_SIZE = env_int("REALTIME_DB_POOL_SIZE", 8)
 # How long a verified API token is trusted without asking PostgreSQL again: a revoked
 # token stops working within this many seconds (accounts/auth.py).
 API_TOKEN_CACHE_SECONDS = float(env("API_TOKEN_CACHE_SECONDS") or 2.0)
-# Threads per web process running worker progress updates off the request cycle
-# (submissions/fastpath.py); each keeps one PostgreSQL connection.
-SUBMISSIONS_PROGRESS_THREADS = env_int("SUBMISSIONS_PROGRESS_THREADS", 4)
 # --- realtime: socket security --- (realtime/guards.py, docs/security.md, docs/realtime.md)
 # `?token=` on /api/v1/ws is refused unless this is on (URLs land in logs and histories):
 # use `Authorization: Bearer` or the subprotocols ["bearer", <token>].

@@ -10,13 +10,17 @@ web processes x (this + 1 for Django's shared thread)).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from django.conf import settings
 from django.db import connections
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
 class AsyncPool:
@@ -70,6 +74,45 @@ def connect_kwargs() -> dict[str, Any]:
     kwargs.setdefault("options", "")
     kwargs["options"] = (kwargs["options"] + " -c TimeZone=UTC").strip()
     return kwargs
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """The select list of every concrete field of `model` (as Model.from_db takes them, in order)."""
+    return ", ".join(f"{alias}.{quote_name(field.column)}" for field in model._meta.concrete_fields)
+
+
+def from_row(model: type[M], row: Sequence[Any]) -> M:
+    """The instance a row of `columns(model, …)` stands for (psycopg's own types: no converters needed)."""
+    return model.from_db("default", [field.attname for field in model._meta.concrete_fields], row)
+
+
+def update_statement(cursor: psycopg.AsyncClientCursor[Any], instance: Model) -> str:
+    """The UPDATE `instance.save()` would send (every field, `auto_now` ones set now), bound on
+    `cursor`'s connection, to go in a fast path's statement string."""
+    sql, fields = _update_of(type(instance))
+    connection = connections["default"]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    return cursor.mogrify(sql, [*values, instance.pk])
+
+
+@functools.cache
+def _update_of(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    assignments = ", ".join(f"{quote_name(field.column)} = %s" for field in fields)
+    return f"UPDATE {quote_name(meta.db_table)} SET {assignments} WHERE {column(model, 'pk')} = %s", fields
+
+
+def column(model: type[Model], name: str) -> str:
+    """The quoted column of `model`'s field `name` ("pk" too)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return quote_name(field.column)
+
+
+def quote_name(name: str | None) -> str:
+    assert name
+    return connections["default"].ops.quote_name(name)
 
 
 _pools: dict[int, AsyncPool] = {}

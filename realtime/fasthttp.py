@@ -22,9 +22,11 @@ The answer carries the headers Django's middleware adds to API responses.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from django.conf import settings
@@ -124,6 +126,26 @@ class Request:
         if counted is None:
             raise Fallback
         self.counted = counted
+
+    @asynccontextmanager
+    async def budgeted(self, view: type[APIView], token: ApiToken) -> AsyncIterator[asyncio.Future[None]]:
+        """Count this request in `view`'s budgets while the caller starts its transaction: the
+        Redis round trip runs while PostgreSQL works. The caller awaits the yielded future before
+        it commits, so nothing commits that a spent budget refused (the pool rolls it back).
+        Any failure but a Fallback (the database restarting…) is handed to the view as well."""
+        throttle = asyncio.ensure_future(self.throttle(view, token))
+        try:
+            yield throttle
+        except Fallback:
+            raise
+        except Exception:
+            logger.warning("fast path %s failed; the normal view answers", self.scope.get("path"), exc_info=True)
+            raise Fallback from None
+        finally:
+            if not throttle.done():  # the database failed first: let the count finish, to be given back
+                await asyncio.wait([throttle])
+            if not throttle.cancelled():
+                throttle.exception()  # retrieved (a Fallback already decided the answer)
 
 
 class Caller:

@@ -1,6 +1,7 @@
 """publish(): the one way an event leaves Jobelix (store in PostgreSQL, send through Redis)."""
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from core.errors import ApplicationError
 from core.wire import iso
@@ -72,24 +74,33 @@ INSERT_SQL = """
 """
 
 
-async def apublish_and_commit(cursor: Any, user_id: int | None, channel: str, type: str,
-                              data: dict[str, Any]) -> None:
+async def apublish_and_commit(cursor: Any, user_id: int | None, channel: str,
+                              sent: Sequence[tuple[str, dict[str, Any]]], before: str = "") -> None:
     """publish() for the async fast paths, ending their open transaction on `cursor` (an
-    AsyncClientCursor of realtime.db): the stream lock, the insert and the COMMIT in one
-    statement string, so one round trip; then the event goes to the outbox."""
-    from psycopg.types.json import Jsonb
-
+    AsyncClientCursor of realtime.db): `before` (the transaction's last writes, bound and
+    without results), the stream lock and one insert per (type, data) of `sent`, and the
+    COMMIT in one statement string, so one round trip; then the events go to the outbox."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
-    payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
     now = timezone.now()
-    await cursor.execute(INSERT_SQL + "; COMMIT", {
-        "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,
-        "type": type, "data": Jsonb(payload), "created_at": now})
-    (event_id,) = await cursor.fetchone()  # the INSERT's result; the COMMIT is done
-    frame = encode(envelope(event_id, type, channel, payload, now))
-    outbox.send(stream_of(user_id), event_id, user_id, channel, frame, payload)
+    payloads, statements = [], [before] if before else []
+    for type, data in sent:
+        catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
+        payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
+        payloads.append((type, payload))
+        statements.append(cursor.mogrify(INSERT_SQL, {
+            "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,
+            "type": type, "data": Jsonb(payload), "created_at": now}))
+    await cursor.execute("; ".join(statements + ["COMMIT"]))  # bound already: no parameters
+    ids = []
+    while True:  # the inserts' results are the only ones with rows
+        if cursor.description is not None:
+            ids.append((await cursor.fetchone())[0])
+        if not cursor.nextset():
+            break
+    for event_id, (type, payload) in zip(ids, payloads, strict=True):
+        frame = encode(envelope(event_id, type, channel, payload, now))
+        outbox.send(stream_of(user_id), event_id, user_id, channel, frame, payload)
 
 
 def encode(envelope: dict[str, Any]) -> str:

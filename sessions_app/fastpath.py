@@ -20,8 +20,6 @@ normal view (sessions_app.api.HeartbeatView), which answers it as it always has.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +33,6 @@ from realtime.services import apublish_and_commit
 from sessions_app import events, serializers, services
 from sessions_app.api import HeartbeatView
 from sessions_app.models import STAT_FIELDS, BotSession
-
-logger = logging.getLogger(__name__)
 
 _FIELDS = BotSession._meta.concrete_fields
 _TABLE = BotSession._meta.db_table
@@ -68,44 +64,28 @@ async def heartbeat(request: Request) -> dict[str, Any]:
             raise Fallback
         data = serializer.validated_data
     stats = serializers.stats_of(data["stats"])
-    # The throttle's Redis round trip runs while PostgreSQL updates the row; nothing commits
-    # before it has allowed the heartbeat (a spent budget rolls the update back).
-    # The throttle's Redis round trip runs while PostgreSQL updates the row; nothing commits
-    # before it has allowed the heartbeat (a spent budget: the pool rolls the update back).
-    throttle = asyncio.ensure_future(request.throttle(HeartbeatView, token))
-    try:
-        async with db.pool().connection() as conn:
-            # Simple-query statement strings, parameters bound client side: BEGIN goes with the
-            # UPDATE and COMMIT with the event's INSERT, two round trips in all.
-            cursor = psycopg.AsyncClientCursor(conn)
-            now = timezone.now()
-            await cursor.execute("BEGIN; " + UPDATE_SQL, {
-                "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
-                "details": Jsonb(data["details"]) if data["details"] is not None else None,
-                **stats, "now": now, "id": data["session_id"], "user_id": token.user_id,
-                "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
-            cursor.nextset()  # the UPDATE's result, after BEGIN's
-            row = await cursor.fetchone()
-            await throttle  # Fallback when a budget is spent: the view answers 429
-            if row is None:
-                raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
-            session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
-            changed = services.heartbeat_changes(row[-2], row[-1], data["activity"])
-            if await _coalesced(cursor, session, changed, now):
-                await cursor.execute("COMMIT")
-            else:
-                await apublish_and_commit(cursor, token.user_id, "bot", events.SESSION_UPDATED,
-                                          events.session_updated(session))
-    except Fallback:
-        raise
-    except Exception:  # nothing committed (the database restarting…): Django answers, 503 or not
-        logger.warning("heartbeat fast path failed; the normal view answers", exc_info=True)
-        raise Fallback from None
-    finally:
-        if not throttle.done():  # the database failed first: let the count finish, to be given back
-            await asyncio.wait([throttle])
-        if not throttle.cancelled():
-            throttle.exception()  # retrieved (a Fallback already decided the answer)
+    async with request.budgeted(HeartbeatView, token) as throttle, db.pool().connection() as conn:
+        # Simple-query statement strings, parameters bound client side: BEGIN goes with the
+        # UPDATE and COMMIT with the event's INSERT, two round trips in all.
+        cursor = psycopg.AsyncClientCursor(conn)
+        now = timezone.now()
+        await cursor.execute("BEGIN; " + UPDATE_SQL, {
+            "status": BotSession.Status.RUNNING.value, "activity": data["activity"],
+            "details": Jsonb(data["details"]) if data["details"] is not None else None,
+            **stats, "now": now, "id": data["session_id"], "user_id": token.user_id,
+            "active": [str(status) for status in BotSession.ACTIVE_STATUSES]})
+        cursor.nextset()  # the UPDATE's result, after BEGIN's
+        row = await cursor.fetchone()
+        await throttle  # Fallback when a budget is spent: the view answers 429
+        if row is None:
+            raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
+        session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
+        changed = services.heartbeat_changes(row[-2], row[-1], data["activity"])
+        if await _coalesced(cursor, session, changed, now):
+            await cursor.execute("COMMIT")
+        else:
+            await apublish_and_commit(cursor, token.user_id, "bot",
+                                      [(events.SESSION_UPDATED, events.session_updated(session))])
     return {"success": True, "session_id": str(session.id), "status": session.status}
 
 

@@ -24,6 +24,7 @@ from accounts.models import ApiToken
 from accounts.permissions import StaffQueryNeedsSession, TokenScopes
 from core.throttles import ProgressThrottle, UserWriteThrottle
 from submissions import events, progress_rules, selectors, services
+from submissions.models import Submission, SubmissionJob
 from submissions.services import pipeline
 
 # Documentation only: parsing and validation live in progress_rules.parse_update.
@@ -58,15 +59,20 @@ class UpdateProgressView(APIView):
 
 
 def update_progress(body: Any, token: ApiToken) -> dict[str, Any]:
-    """Parse, apply and answer one worker update: this view and the fast path
-    (submissions.fastpath) both answer with it."""
+    """Parse, apply and answer one worker update (the view's answer; submissions.fastpath
+    answers the same with its own statements)."""
     update = progress_rules.parse_update(body)
     result = services.apply_progress_update(update, reach=selectors.worker_reach(token))
+    return progress_answer(result.job, result.submission, result.changed)
+
+
+def progress_answer(job: SubmissionJob, submission: Submission | None, changed: bool) -> dict[str, Any]:
+    """The answer to a progress update: the job and submission as they are now."""
     return {
         "success": True,
-        "changed": result.changed,
-        "job": events.job_payload(result.job),
-        "submission": events.submission_payload(result.submission) if result.submission else None,
+        "changed": changed,
+        "job": events.job_payload(job),
+        "submission": events.submission_payload(submission) if submission else None,
     }
 
 

@@ -78,7 +78,7 @@ def apply_progress_update(update: rules.ProgressUpdate, *, reach: selectors.Work
             submission = Submission.objects.select_for_update().filter(pk=update.submission_id, job=job).first()
             if submission is None:
                 raise JobNotFound("No such submission in this job.")
-        plan = rules.plan_update(_job_state(job), _submission_state(submission), update)
+        plan = rules.plan_update(job_state(job), submission_state(submission), update)
         if plan.changed:
             _write_plan(job, submission, plan, now=timezone.now())
         return UpdateResult(job=job, submission=submission, changed=plan.changed)
@@ -98,7 +98,7 @@ def _locked_job(reach: selectors.WorkerReach, update: rules.ProgressUpdate) -> S
     return None
 
 
-def _job_state(job: SubmissionJob) -> rules.JobState:
+def job_state(job: SubmissionJob) -> rules.JobState:
     return rules.JobState(
         status=job.status,
         total=job.total,
@@ -109,7 +109,7 @@ def _job_state(job: SubmissionJob) -> rules.JobState:
     )
 
 
-def _submission_state(submission: Submission | None) -> rules.SubmissionState | None:
+def submission_state(submission: Submission | None) -> rules.SubmissionState | None:
     if submission is None:
         return None
     return rules.SubmissionState(status=submission.status, last_error=submission.last_error_message or None)
@@ -119,7 +119,9 @@ def _append_error(log: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict
     return (log + [entry])[-rules.MAX_ERROR_LOG_ENTRIES :]
 
 
-def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now: datetime) -> None:
+def apply_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now: datetime) -> None:
+    """Set the plan's new values on the locked rows' instances (nothing saved): the ORM path saves them,
+    the workers' fast path (submissions.fastpath) writes the same values with its own statements."""
     if plan.submission_changed:
         assert submission is not None and plan.submission is not None  # a submission update
         if plan.new_attempt:
@@ -132,7 +134,6 @@ def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.U
             submission.error_log = _append_error(
                 submission.error_log, {"at": iso(now), "status": submission.status, "message": plan.submission_error}
             )
-        submission.save()
     if plan.job_changed:
         job.status = plan.job.status
         job.completed = plan.job.completed
@@ -146,13 +147,30 @@ def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.U
             if submission is not None:
                 entry.update(submission_id=str(submission.pk), target=submission.target_name)
             job.error_log = _append_error(job.error_log, entry)
-        job.save()
+
+
+def plan_events(job: SubmissionJob, submission: Submission | None,
+                plan: rules.UpdatePlan) -> list[tuple[str, dict[str, Any]]]:
+    """The (type, payload) of each event the plan sends, in order, from the rows as saved."""
+    sent = []
     for event_type in plan.events:
         if event_type == events.SUBMISSION_UPDATED:
             assert submission is not None
-            publish_submission(job, submission)
+            sent.append((event_type, events.submission_payload(submission)))
         else:
-            publish_job(job)
+            sent.append((event_type, events.job_payload(job)))
+    return sent
+
+
+def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now: datetime) -> None:
+    apply_plan(job, submission, plan, now)
+    if plan.submission_changed:
+        assert submission is not None
+        submission.save()
+    if plan.job_changed:
+        job.save()
+    for event_type, payload in plan_events(job, submission, plan):
+        publish(job.owner, events.CHANNEL, event_type, payload)
 
 
 # -- creating and starting jobs -----------------------------------------------------

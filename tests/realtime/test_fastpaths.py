@@ -229,3 +229,107 @@ def test_a_staff_members_worker_token_reaches_any_job_by_uuid_and_a_users_only_t
     assert response.status_code == 200, response.text
     assert answered_fast(server, PROGRESS) == 1
     assert SubmissionJob.objects.get(pk=job.pk).completed == 1
+
+
+def test_progress_on_the_fast_path_writes_answers_and_publishes_what_the_view_does(start_daphne, user, make_token):
+    """One worker's run told twice: to daphne (the fast path's own statements) and to the view in
+    process (the ORM path). Rows, answers, refusals and events must agree, field by field."""
+    server = fast_daphne(start_daphne)
+    raw = make_token(user, scope="worker")
+    fast_job, view_job = make_job(user, n=3), make_job(user, n=3)
+    SubmissionJob.objects.filter(pk=fast_job.pk).update(external_id="run-fast")
+    SubmissionJob.objects.filter(pk=view_job.pk).update(external_id="run-view")
+    fast_job.refresh_from_db()
+    view_job.refresh_from_db()
+
+    def run(job: SubmissionJob, send) -> list[tuple[int, Any]]:
+        subs = [str(pk) for pk in job.submissions.order_by("position").values_list("pk", flat=True)]
+        steps = [
+            {"job_id": str(job.pk), "status": "in_progress", "current_directory": "Acme"},
+            {"job_id": str(job.pk), "submission_id": subs[0], "status": "submitting"},
+            {"job_id": str(job.pk), "submission_id": subs[0], "status": "submitted"},
+            {"job_id": job.external_id, "submission_id": subs[1], "status": "failed", "error_message": "form gone"},
+            {"job_id": job.external_id, "submission_id": subs[1], "status": "failed", "error_message": "form gone"},
+            {"job_id": str(job.pk), "submission_id": subs[2], "status": "needs_answer"},
+            {"job_id": str(job.pk), "status": "in_progress", "directories_completed": 1, "directories_failed": 1},
+            {"job_id": str(job.pk), "submission_id": subs[0], "status": "pending"},  # 409: no way back
+            {"job_id": str(job.pk), "status": "completed"},
+            {"job_id": str(job.pk), "submission_id": subs[2], "status": "submitting"},  # 409: the job is over
+        ]
+        return [send(step) for step in steps]
+
+    def through_daphne(step):
+        response = post(server, PROGRESS, raw, step)
+        return response.status_code, response.json()
+
+    def in_process(step):
+        response = drf(raw).post(PROGRESS, step, format="json")
+        return response.status_code, response.json()
+
+    def same_shape(value: Any, job: SubmissionJob) -> Any:
+        """Ids and clock readings differ between the two jobs; whether a time is set does not."""
+        if isinstance(value, dict):
+            return {k: (v is not None) if k.endswith("_at") or k in ("timestamp", "at")
+                    else same_shape(v, job) for k, v in value.items()
+                    if k not in ("job_id", "submission_id", "job_posting_id", "external_id", "directory_name",
+                                 "target")}
+        if isinstance(value, list | tuple):
+            return [same_shape(v, job) for v in value]
+        return value
+
+    fast_answers, view_answers = run(fast_job, through_daphne), run(view_job, in_process)
+    assert [code for code, _ in fast_answers] == [200] * 7 + [409, 200, 409], [a for a in fast_answers if a[0] != 200]
+    assert same_shape(fast_answers, fast_job) == same_shape(view_answers, view_job)
+    assert [body.get("changed") for _, body in fast_answers] == [True, True, True, True, False, True, False,
+                                                                 None, True, None]
+    assert answered_fast(server, PROGRESS) == 8 and handed_to_django(server, PROGRESS) == 2
+
+    def stored(job: SubmissionJob) -> Any:
+        row = SubmissionJob.objects.get(pk=job.pk)
+        subs = [(s.status, s.attempts, s.last_error_message, same_shape(s.error_log, job),
+                 s.submitted_at is not None, s.failed_at is not None, s.updated_at > s.created_at)
+                for s in row.submissions.order_by("position")]
+        return (row.status, row.completed, row.failed, row.progress_percentage, row.current_target,
+                same_shape(row.error_log, job), row.started_at is not None, row.completed_at is not None, subs)
+
+    assert stored(fast_job) == stored(view_job)
+    assert stored(fast_job)[:5] == ("completed", 1, 1, 100, "")
+
+    def published(job: SubmissionJob) -> list[tuple[str, Any]]:
+        return [(e.type, same_shape(e.data, job)) for e in Event.objects.filter(channel="submissions").order_by("id")
+                if e.data["job_id"] == str(job.pk)]
+
+    assert published(fast_job) == published(view_job)
+    assert [t for t, _ in published(fast_job)] == ["submission_job.updated"] * 2 + [  # created (create_job), started
+        "submission.updated", "submission.updated", "submission_job.updated",  # submitting; submitted, counted
+        "submission.updated", "submission_job.updated", "submission.updated",  # failed, counted; needs_answer
+        "submission_job.updated"]  # completed
+
+
+def test_concurrent_progress_on_one_job_counts_every_submission_once(start_daphne, ws_listen, user, make_token):
+    """Twelve workers finish twelve submissions of one job at once, through the fast path: the job row
+    is locked before its submission, so no count is lost and the last job event is the final state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = fast_daphne(start_daphne)
+    raw = make_token(user, scope="worker")
+    job = make_job(user, n=12)
+    dashboard = ws_listen(server, raw, channels="submissions")
+    subs = [str(pk) for pk in job.submissions.values_list("pk", flat=True)]
+    outcomes = ["submitted"] * 8 + ["failed"] * 4
+
+    def report(n: int) -> int:
+        body = {"job_id": str(job.pk), "submission_id": subs[n], "status": outcomes[n]}
+        return post(server, PROGRESS, raw, body).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        assert list(pool.map(report, range(12))) == [200] * 12
+    assert answered_fast(server, PROGRESS) == 12
+    stored = SubmissionJob.objects.get(pk=job.pk)
+    assert (stored.status, stored.completed, stored.failed, stored.progress_percentage) == ("in_progress", 8, 4, 100)
+    dashboard.wait_for("submission_job.updated", predicate=lambda m: m["data"]["directories_completed"]
+                       + m["data"]["directories_failed"] == 12)
+    done = [m["data"]["directories_completed"] + m["data"]["directories_failed"]
+            for m in dashboard.events("submission_job.updated")]
+    assert done == sorted(done) and done[-1] == 12  # commit order: the counts only go up
+    assert len(dashboard.events("submission.updated")) == 12
