@@ -86,21 +86,24 @@ def from_row(model: type[M], row: Sequence[Any]) -> M:
     return model.from_db("default", [field.attname for field in model._meta.concrete_fields], row)
 
 
-def update_statement(cursor: psycopg.AsyncClientCursor[Any], instance: Model) -> str:
-    """The UPDATE `instance.save()` would send (every field, `auto_now` ones set now), bound on
-    `cursor`'s connection, to go in a fast path's statement string."""
-    sql, fields = _update_of(type(instance))
+def update_statement(cursor: psycopg.AsyncClientCursor[Any], instance: Model, fields: Sequence[str]) -> str:
+    """The UPDATE `instance.save(update_fields=fields)` would send (an `auto_now` field among them
+    set now), bound on `cursor`'s connection, to go in a fast path's statement string."""
+    sql, targets = _update_of(type(instance), tuple(fields))
     connection = connections["default"]
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in targets]
     return cursor.mogrify(sql, [*values, instance.pk])
 
 
 @functools.cache
-def _update_of(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+def _update_of(model: type[Model], names: tuple[str, ...]) -> tuple[str, list[Field[Any, Any]]]:
+    fields = []
+    for name in names:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and not field.primary_key
+        fields.append(field)
     assignments = ", ".join(f"{quote_name(field.column)} = %s" for field in fields)
-    return f"UPDATE {quote_name(meta.db_table)} SET {assignments} WHERE {column(model, 'pk')} = %s", fields
+    return f"UPDATE {quote_name(model._meta.db_table)} SET {assignments} WHERE {column(model, 'pk')} = %s", fields
 
 
 def column(model: type[Model], name: str) -> str:

@@ -12,7 +12,7 @@ path's own, two round trips on realtime.db's pool:
    token reaches (the rule of selectors.worker_reach), with its owner's name; and,
    for a submission update, lock that submission of that job (job first, then
    submission: the order every writer locks in);
-2. the UPDATEs `save()` would send, the events' inserts and the COMMIT
+2. the UPDATEs `save(update_fields=…)` would send, the events' inserts and the COMMIT
    (realtime.services.apublish_and_commit); the outbox sends the events after the answer.
 
 Anything else (no such job or submission under the token's UUID lookup, a refused
@@ -113,9 +113,9 @@ async def update_progress(request: Request) -> dict[str, Any]:
         if not plan.changed:
             await cursor.execute("COMMIT")
         else:
-            services.apply_plan(job, submission, plan, now=timezone.now())
-            writes = [db.update_statement(cursor, row) for row, changed in
-                      ((submission, plan.submission_changed), (job, plan.job_changed)) if changed and row]
+            job_fields, submission_fields = services.apply_plan(job, submission, plan, now=timezone.now())
+            writes = [db.update_statement(cursor, row, fields) for row, fields in
+                      ((submission, submission_fields), (job, job_fields)) if row is not None and fields]
             await apublish_and_commit(cursor, job.owner_id, events.CHANNEL,
                                       services.plan_events(job, submission, plan), before="; ".join(writes))
     return api.progress_answer(job, submission, plan.changed)

@@ -119,13 +119,19 @@ def _append_error(log: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict
     return (log + [entry])[-rules.MAX_ERROR_LOG_ENTRIES :]
 
 
-def apply_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now: datetime) -> None:
+def apply_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan,
+               now: datetime) -> tuple[list[str], list[str]]:
     """Set the plan's new values on the locked rows' instances (nothing saved): the ORM path saves them,
-    the workers' fast path (submissions.fastpath) writes the same values with its own statements."""
+    the workers' fast path (submissions.fastpath) writes the same values with its own statements.
+    Returns the fields set on the job and on the submission (each with `updated_at`), to be written."""
+    job_fields: list[str] = []
+    submission_fields: list[str] = []
     if plan.submission_changed:
         assert submission is not None and plan.submission is not None  # a submission update
+        submission_fields = ["status", "updated_at", *plan.submission_timestamps]
         if plan.new_attempt:
             submission.attempts += 1  # row is locked: a plain increment is safe
+            submission_fields.append("attempts")
         submission.status = plan.submission.status
         for name in plan.submission_timestamps:
             setattr(submission, name, now)
@@ -134,7 +140,10 @@ def apply_plan(job: SubmissionJob, submission: Submission | None, plan: rules.Up
             submission.error_log = _append_error(
                 submission.error_log, {"at": iso(now), "status": submission.status, "message": plan.submission_error}
             )
+            submission_fields += ["last_error_message", "error_log"]
     if plan.job_changed:
+        job_fields = ["status", "completed", "failed", "current_target", "progress_percentage", "updated_at",
+                      *plan.job_timestamps]
         job.status = plan.job.status
         job.completed = plan.job.completed
         job.failed = plan.job.failed
@@ -147,6 +156,8 @@ def apply_plan(job: SubmissionJob, submission: Submission | None, plan: rules.Up
             if submission is not None:
                 entry.update(submission_id=str(submission.pk), target=submission.target_name)
             job.error_log = _append_error(job.error_log, entry)
+            job_fields.append("error_log")
+    return job_fields, submission_fields
 
 
 def plan_events(job: SubmissionJob, submission: Submission | None,
@@ -163,12 +174,11 @@ def plan_events(job: SubmissionJob, submission: Submission | None,
 
 
 def _write_plan(job: SubmissionJob, submission: Submission | None, plan: rules.UpdatePlan, now: datetime) -> None:
-    apply_plan(job, submission, plan, now)
-    if plan.submission_changed:
-        assert submission is not None
-        submission.save()
-    if plan.job_changed:
-        job.save()
+    job_fields, submission_fields = apply_plan(job, submission, plan, now)
+    if submission is not None and submission_fields:
+        submission.save(update_fields=submission_fields)
+    if job_fields:
+        job.save(update_fields=job_fields)
     for event_type, payload in plan_events(job, submission, plan):
         publish(job.owner, events.CHANNEL, event_type, payload)
 
