@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import WebRequest
 from daphne.server import Server, reactor
 from daphne.ws_protocol import WebSocketProtocol
 
@@ -45,6 +46,10 @@ class JobelixServer(Server):
     def protocol_connected(self, protocol: Any) -> None:
         super().protocol_connected(protocol)
         self.swept.add(protocol)
+        if isinstance(protocol, WebRequest):
+            # Twisted would parse a POST's Content-Type (through the email package) to fill
+            # request.args from a form; daphne hands the application the body as it came.
+            protocol._parsePOSTFormSubmission = False
 
     def protocol_disconnected(self, protocol: Any) -> None:
         super().protocol_disconnected(protocol)

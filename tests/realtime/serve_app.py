@@ -16,6 +16,14 @@ async def application(scope, receive, send):
             await send({"type": "websocket.accept"})
         return
     path = scope["path"]
+    if path == "/echo":  # the body as the application received it
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": body})
+        return
     if path == "/fail":
         raise RuntimeError("the application failed on purpose")
     if path == "/stubborn":
