@@ -10,6 +10,7 @@ would make them, on the few connections that need them.
 
 The objects alive once the application is loaded (Django, DRF, Twisted…) are frozen
 out of the garbage collector, so a full collection walks the sockets' objects only.
+And Twisted's form parsing of POST bodies, which daphne never reads, is off.
 """
 from __future__ import annotations
 
