@@ -16,12 +16,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
 from accounts.models import ApiToken, hash_token
-from accounts.services import authenticate_token
+from accounts.services import active_tokens, authenticate_token
 
 CACHE_MAX_ENTRIES = 10_000
 # hash -> (trusted until, checked at, token)
 _verified: dict[str, tuple[float, float, ApiToken]] = {}
-_refreshing: set[str] = set()
 
 
 def _cached(raw: str) -> tuple[str, ApiToken | None, bool]:
@@ -60,29 +59,56 @@ def verified_token(raw: str) -> ApiToken | None:
 
 
 async def averified_token(raw: str) -> ApiToken | None:
-    """The same from async code. A token in use is checked again in the background once half
-    its trust has passed, so a bot that sends faster than the window never waits for the
-    database, and a revoked token still fails within API_TOKEN_CACHE_SECONDS."""
+    """The same from async code. A token in use is checked again once half its trust has
+    passed, in the background and together with every other token due in this process (one
+    query), so a bot that sends faster than the window never waits for the database, and a
+    revoked token still fails within API_TOKEN_CACHE_SECONDS."""
     key, token, due = _cached(raw)
     if token is None:
         return _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
-    if due and key not in _refreshing:
-        _refreshing.add(key)
-        asyncio.ensure_future(_refresh(key, raw))
+    if due:
+        _due.add(key)
+        _schedule_recheck()
     return token
 
 
-async def _refresh(key: str, raw: str) -> None:
+_due: set[str] = set()  # keys whose trust is half spent, for the next re-check
+_recheck: asyncio.Task[None] | None = None
+
+
+def _schedule_recheck() -> None:
+    global _recheck
+    loop = asyncio.get_running_loop()
+    if _recheck is None or _recheck.done() or _recheck.get_loop() is not loop:
+        _recheck = loop.create_task(_recheck_due())
+
+
+async def _recheck_due() -> None:
+    """A quarter of the window after the first token came due (the others due by then join it),
+    look them all up at once; a token no longer active is forgotten. Its trust, half spent when
+    it came due, has a quarter left when the answer is back."""
+    await asyncio.sleep(settings.API_TOKEN_CACHE_SECONDS / 4)
+    keys = list(_due)
+    _due.clear()
     try:
-        _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
-    except Exception:  # the database is away: the entry expires on its own
-        pass
+        found = await sync_to_async(_active_on_thread)(keys)
+    except Exception:  # the database is away: the entries expire on their own
+        return
+    for key in keys:
+        _remember(key, found.get(key))
+
+
+def _active_on_thread(keys: list[str]) -> dict[str, ApiToken]:
+    """What a request would do around its queries: drop a connection that broke or aged out."""
+    close_old_connections()
+    try:
+        return active_tokens(keys)
     finally:
-        _refreshing.discard(key)
+        close_old_connections()
 
 
 def _authenticate_on_thread(raw: str) -> ApiToken | None:
-    """What a request would do around its queries: drop a connection that broke or aged out."""
+    """The same for one token seen for the first time (or again after its trust ran out)."""
     close_old_connections()
     try:
         return authenticate_token(raw)

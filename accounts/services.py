@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -106,16 +107,20 @@ def authenticate_token(raw: str) -> ApiToken | None:
     """Return the active token for a raw value (and mark it used), or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
+    key = hash_token(raw)
+    return active_tokens([key]).get(key)
+
+
+def active_tokens(hashes: Collection[str]) -> dict[str, ApiToken]:
+    """The active tokens among these hashes, by hash, marked used: one query (and at most one
+    UPDATE) however many, so a process re-checks every token it trusts at once (accounts.auth)."""
+    found = {token.token_hash: token for token in ApiToken.objects.select_related("user").filter(
+        token_hash__in=hashes, revoked_at__isnull=True, user__is_active=True)}
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # A conditional UPDATE: no write per heartbeat, no read-modify-write race.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-    return token
+    stale = [token for token in found.values()
+             if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION]
+    if stale:  # at most one write per token per LAST_USED_RESOLUTION, not one per request
+        ApiToken.objects.filter(pk__in=[token.pk for token in stale]).update(last_used_at=now)
+        for token in stale:
+            token.last_used_at = now
+    return found

@@ -222,3 +222,40 @@ def test_token_names_and_scopes_are_validated_once_by_the_model(session_client, 
     assert not ApiToken.objects.filter(user=user).exists()
     created = api_client.post("/api/v1/tokens", {"name": "  laptop  "}, format="json")
     assert created.status_code == 201 and created.json()["scope"] == "bot" and created.json()["name"] == "laptop"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_in_use_are_checked_again_and_one_revoked_elsewhere_stops_within_the_window(user, make_token,
+                                                                                             settings):
+    """The async paths (fast paths, WebSockets) trust a token for API_TOKEN_CACHE_SECONDS and check the
+    tokens in use again in the background, all at once. A token revoked by another process (nothing
+    tells this one) fails within the window; the others keep working."""
+    import asyncio
+    import time
+
+    from asgiref.sync import sync_to_async
+    from django.utils import timezone
+
+    from accounts import auth
+
+    settings.API_TOKEN_CACHE_SECONDS = 0.4
+    raws = [make_token(user, name=f"bot {n}") for n in range(6)]
+    ApiToken.objects.update(last_used_at=None)
+    revoked_raw = raws[2]
+
+    async def scenario() -> tuple[float, list[bool]]:
+        assert all([await auth.averified_token(raw) for raw in raws])
+        await sync_to_async(ApiToken.objects.filter(token_hash=hash_token(revoked_raw)).update)(
+            revoked_at=timezone.now())
+        revoked_at, refused_after = time.monotonic(), None
+        while time.monotonic() - revoked_at < 1.5:  # each token in use, every 20 ms
+            answers = [await auth.averified_token(raw) is not None for raw in raws]
+            if refused_after is None and not answers[2]:
+                refused_after = time.monotonic() - revoked_at
+            await asyncio.sleep(0.02)
+        return refused_after, answers
+
+    refused_after, last = asyncio.run(scenario())
+    assert refused_after is not None and refused_after <= 0.4 + 0.2, refused_after
+    assert last == [True, True, False, True, True, True]
+    assert ApiToken.objects.filter(last_used_at__isnull=True).count() == 0  # marked used on first sight
