@@ -8,6 +8,8 @@ revoked token or a deactivated user stops working within that many seconds.
 import asyncio
 import json
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -18,6 +20,8 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from accounts.models import ApiToken, hash_token
 from accounts.services import active_tokens, authenticate_token
 
+T = TypeVar("T")
+R = TypeVar("R")
 CACHE_MAX_ENTRIES = 10_000
 # hash -> (trusted until, checked at, token)
 _verified: dict[str, tuple[float, float, ApiToken]] = {}
@@ -65,7 +69,7 @@ async def averified_token(raw: str) -> ApiToken | None:
     revoked token still fails within API_TOKEN_CACHE_SECONDS."""
     key, token, due = _cached(raw)
     if token is None:
-        return _remember(key, await sync_to_async(_authenticate_on_thread)(raw))
+        return _remember(key, await sync_to_async(_with_fresh_connection)(authenticate_token, raw))
     if due:
         _due.add(key)
         _schedule_recheck()
@@ -91,27 +95,18 @@ async def _recheck_due() -> None:
     keys = list(_due)
     _due.clear()
     try:
-        found = await sync_to_async(_active_on_thread)(keys)
+        found = await sync_to_async(_with_fresh_connection)(active_tokens, keys)
     except Exception:  # the database is away: the entries expire on their own
         return
     for key in keys:
         _remember(key, found.get(key))
 
 
-def _active_on_thread(keys: list[str]) -> dict[str, ApiToken]:
+def _with_fresh_connection(function: Callable[[T], R], argument: T) -> R:
     """What a request would do around its queries: drop a connection that broke or aged out."""
     close_old_connections()
     try:
-        return active_tokens(keys)
-    finally:
-        close_old_connections()
-
-
-def _authenticate_on_thread(raw: str) -> ApiToken | None:
-    """The same for one token seen for the first time (or again after its trust ran out)."""
-    close_old_connections()
-    try:
-        return authenticate_token(raw)
+        return function(argument)
     finally:
         close_old_connections()
 

@@ -14,6 +14,7 @@ makes a new one), `ResponseError` for an error reply.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ssl
 from collections import deque
@@ -218,11 +219,6 @@ async def run_script(url: str, script: str, keys: list[str], args: list[Any], **
         return (await execute(url, [("EVAL", script, len(keys), *keys, *args)], **options))[0]
 
 
-_shas: dict[str, str] = {}
-
-
+@functools.cache
 def _sha(script: str) -> str:
-    sha = _shas.get(script)
-    if sha is None:
-        sha = _shas[script] = hashlib.sha1(script.encode()).hexdigest()
-    return sha
+    return hashlib.sha1(script.encode()).hexdigest()

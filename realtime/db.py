@@ -83,7 +83,12 @@ def columns(model: type[Model], alias: str) -> str:
 
 def from_row(model: type[M], row: Sequence[Any]) -> M:
     """The instance a row of `columns(model, …)` stands for (psycopg's own types: no converters needed)."""
-    return model.from_db("default", [field.attname for field in model._meta.concrete_fields], row)
+    return model.from_db("default", _attnames(model), row)
+
+
+@functools.cache
+def _attnames(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def update_statement(cursor: psycopg.AsyncClientCursor[Any], instance: Model, fields: Sequence[str]) -> str:

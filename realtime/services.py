@@ -39,6 +39,15 @@ def stream_of(user_id: int | None) -> int:
     return user_id or 0
 
 
+def _checked_payload(channel: str, type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as it is stored and sent: normalised to JSON types now, so the stored row and the
+    live message are identical; a channel or type the catalogue lacks is refused."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
+    return json.loads(json.dumps(data, cls=WireJSONEncoder))
+
+
 def publish(user, channel: str, type: str, data: dict[str, Any]) -> Event:
     """Store the event in the caller's transaction; hand it to the outbox once that commits.
 
@@ -51,11 +60,7 @@ def publish(user, channel: str, type: str, data: dict[str, Any]) -> Event:
     streams; the resume rule (selectors.replay) covers events of other streams
     that were still in flight. The request never waits for Redis (realtime.outbox).
     """
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}")
-    catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
-    # Normalise to JSON types now, so the stored row and the live message are identical.
-    payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
+    payload = _checked_payload(channel, type, data)
     user_id = user.pk if user is not None else None
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -80,13 +85,10 @@ async def apublish_and_commit(cursor: Any, user_id: int | None, channel: str,
     AsyncClientCursor of realtime.db): `before` (the transaction's last writes, bound and
     without results), the stream lock and one insert per (type, data) of `sent`, and the
     COMMIT in one statement string, so one round trip; then the events go to the outbox."""
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}")
     now = timezone.now()
     payloads, statements = [], [before] if before else []
     for type, data in sent:
-        catalogue.check(type, channel)  # a type the catalogue lacks, or on another channel: refused
-        payload = json.loads(json.dumps(data, cls=WireJSONEncoder))
+        payload = _checked_payload(channel, type, data)
         payloads.append((type, payload))
         statements.append(cursor.mogrify(INSERT_SQL, {
             "lock": STREAM_LOCK, "stream": stream_of(user_id), "user_id": user_id, "channel": channel,

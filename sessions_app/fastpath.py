@@ -34,9 +34,8 @@ from sessions_app import events, serializers, services
 from sessions_app.api import HeartbeatView
 from sessions_app.models import STAT_FIELDS, BotSession
 
-_FIELDS = BotSession._meta.concrete_fields
 _TABLE = BotSession._meta.db_table
-_COLUMN = {field.attname: field.column for field in _FIELDS}
+_COLUMN = {field.attname: field.column for field in BotSession._meta.concrete_fields}
 _OLD = "heartbeat_before"
 UPDATE_SQL = f"""
     UPDATE {_TABLE} SET {_COLUMN["status"]} = %(status)s, {_COLUMN["current_activity"]} = %(activity)s,
@@ -47,9 +46,8 @@ UPDATE_SQL = f"""
           FROM {_TABLE} WHERE {_COLUMN["id"]} = %(id)s AND {_COLUMN["user_id"]} = %(user_id)s FOR UPDATE) AS {_OLD}
     WHERE {_TABLE}.{_COLUMN["id"]} = {_OLD}.id AND {_TABLE}.{_COLUMN["status"]} = ANY(%(active)s)
         AND {" AND ".join(f"{_TABLE}.{_COLUMN[name]} <= %({name})s" for name in STAT_FIELDS)}
-    RETURNING {", ".join(f"{_TABLE}.{field.column}" for field in _FIELDS)}, {_OLD}.status, {_OLD}.activity
+    RETURNING {db.columns(BotSession, _TABLE)}, {_OLD}.status, {_OLD}.activity
 """
-_ATTNAMES = [field.attname for field in _FIELDS]
 
 
 @fast_path
@@ -79,7 +77,7 @@ async def heartbeat(request: Request) -> dict[str, Any]:
         await throttle  # Fallback when a budget is spent: the view answers 429
         if row is None:
             raise Fallback  # the service says why: 404, 409 (stopped, over) or 400 (stats)
-        session = BotSession.from_db("default", _ATTNAMES, row[:len(_ATTNAMES)])
+        session = db.from_row(BotSession, row[:-2])  # then the status and activity it replaced
         changed = services.heartbeat_changes(row[-2], row[-1], data["activity"])
         if await _coalesced(cursor, session, changed, now):
             await cursor.execute("COMMIT")
